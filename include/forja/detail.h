@@ -1,0 +1,153 @@
+/* forja/detail.h - the inline fast paths of fj_spawn and fj_sync. NOT API.
+ *
+ * Included by forja.h. Nothing here may be used directly: names start with
+ * fji_, layouts change between versions, and only forja.h is documented.
+ *
+ * Why inline: a spawn+sync pair that stays on the owner's private deque is a
+ * handful of stores and loads (measured in README "Performance"); an
+ * out-of-line call plus a TLS lookup through __tls_get_addr would cost more
+ * than the work. Everything that is not that handful - publishing work to
+ * thieves, taking it back, waiting for a stolen child, full deques, checks on
+ * misuse - is out of line in src/.
+ *
+ * The deque protocol is explained in src/deque.c; this file holds the
+ * owner-only half of it:
+ *   slots[split, head) are PRIVATE: only the owner touches them, no atomics.
+ *   slots[tail, split) are PUBLIC: thieves may claim them (src/deque.c).
+ * Owner-private fields are plain. The two shared ones use __atomic builtins
+ * with relaxed order (plain moves on every target) because this public header
+ * must not require Concurrency Kit's headers; src/atomics.h is the shim used
+ * everywhere else, and it maps to the same builtins under TSan.
+ *   tasks     owner-written, read by fj_pool_stats (racy by design: relaxed).
+ *   splitreq  set to 1 by thieves that found no public work (src/deque.c
+ *             [D6]), read and cleared by the owner. Relaxed: it is only a hint;
+ *             the publish it triggers is a release CAS of its own.
+ */
+#ifndef FORJA_DETAIL_H
+#define FORJA_DETAIL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct fji_group;
+
+/* One task record: a deque slot, an injection-queue slot, or a local copy. */
+typedef struct fji_task {
+    fj_fn fn;
+    void *arg;
+    struct fji_group *group;  /* the group it was spawned into; NULL: detached */
+    uint32_t state;           /* written by a thief only; src/deque.c [D5] */
+    uint32_t flags;           /* FJI_TASK_*: where fn's argument lives */
+    _Alignas(16) unsigned char payload[FJ_COPY_INLINE];
+} fji_task;
+
+#define FJI_TASK_COPY 1u      /* fn gets a copy of payload (fj_go_copy, small) */
+#define FJI_TASK_HEAP 2u      /* arg is a malloc'ed copy, freed after fn runs */
+
+/* The layout behind fj_group. Owner-only: never touched by another thread. */
+typedef struct fji_group {
+    uint32_t pending;         /* children spawned and not yet popped by sync */
+    uint32_t unsynced;        /* children spawned since the last fj_sync */
+} fji_group;
+
+/* The owner's hot fields of a worker: the first member of struct fji_worker
+ * (src/worker.h), so a worker and its hot part share an address. */
+typedef struct fji_hot {
+    fji_task *slots;
+    uint32_t head;            /* next free slot; owner-only */
+    uint32_t split;           /* the owner's copy of the published split */
+    uint32_t cap;             /* number of slots */
+    uint32_t open;            /* groups of the running task with un-synced
+                                 children; counted only by code built without
+                                 NDEBUG (the spawn above), checked by all */
+    uint64_t tasks;           /* fj_stats.tasks of this worker (see top) */
+    _Alignas(64) uint32_t splitreq; /* own line: thieves write it (see top) */
+} fji_hot;
+
+/* The calling thread's worker, NULL outside any pool (src/worker.c). */
+extern __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
+
+void fji_spawn_slow(fji_hot *w, fji_group *g, fj_fn fn, void *arg);
+void fji_deque_publish(fji_hot *w);
+void fji_sync_slow(fji_hot *w, fji_group *g);
+void fji_run_detached_slot(fji_hot *w, fji_task *t);
+void fji_check_leftovers(fji_hot *w, uint32_t base);
+
+static inline void fji_count_task(fji_hot *w)
+{
+    __atomic_store_n(&w->tasks, w->tasks + 1, __ATOMIC_RELAXED); /* see top */
+}
+
+static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
+{
+    fji_hot *w = fji_tls_hot;
+    fji_group *gr = (fji_group *)(void *)g;
+#ifndef NDEBUG
+    if (w && gr->unsynced++ == 0)           /* debug: see fji_check_leftovers */
+        w->open++;
+#endif
+    if (__builtin_expect(w == 0 || w->head == w->cap, 0)) {
+        fji_spawn_slow(w, gr, fn, arg);     /* outside a pool, or deque full */
+        return;
+    }
+    uint32_t h = w->head;
+    fji_task *t = &w->slots[h];
+    t->fn = fn;
+    t->arg = arg;
+    t->group = gr;
+    w->head = h + 1;
+    gr->pending++;
+    fji_count_task(w);
+    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
+        fji_deque_publish(w);               /* a thief is hungry: see top */
+}
+
+static inline void fj_sync(fj_group *g)
+{
+    fji_group *gr = (fji_group *)(void *)g;
+#ifndef NDEBUG
+    if (gr->unsynced) {
+        gr->unsynced = 0;
+        fji_tls_hot->open--;
+    }
+#endif
+    while (gr->pending) {
+        fji_hot *w = fji_tls_hot;           /* non-NULL: pending > 0 only on workers */
+        uint32_t h = w->head;
+        if (__builtin_expect(h <= w->split, 0)) {
+            fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
+            return;
+        }
+        w->head = --h;
+        fji_task *t = &w->slots[h];
+        fji_group *tg = t->group;
+        if (__builtin_expect(tg == 0, 0)) { /* a detached task left by a child */
+            fji_run_detached_slot(w, t);
+            continue;
+        }
+        tg->pending--;
+        fj_fn fn = t->fn;
+        void *arg = t->arg;
+#ifndef NDEBUG
+        uint32_t open = w->open;            /* the child starts with no open group */
+        w->open = 0;
+        fn(arg);
+        if (__builtin_expect(w->head != h || w->open != 0, 0))
+            fji_check_leftovers(w, h);
+        w->open = open;
+#else
+        fn(arg);
+        if (__builtin_expect(w->head != h, 0))
+            fji_check_leftovers(w, h);
+#endif
+    }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FORJA_DETAIL_H */

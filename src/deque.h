@@ -1,0 +1,43 @@
+/* deque.h - the per-worker split deque (see deque.c for the protocol). */
+#ifndef FJI_DEQUE_H
+#define FJI_DEQUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "forja.h"
+
+/* The deque: the owner's fields (detail.h's fji_hot: slots, head, split, cap,
+ * splitreq) and, on its own cache line, the word thieves CAS. */
+typedef struct fji_deque {
+    fji_hot hot;
+    _Alignas(64) uint64_t ts;     /* tail << 32 | split: see deque.c */
+} fji_deque;
+
+enum { FJI_POP_EMPTY, FJI_POP_TASK, FJI_POP_STOLEN };
+
+/* Slot states, written by thieves only ([D5] in deque.c). */
+#define FJI_SLOT_FRESH  0u            /* not stolen (or stolen, not yet marked) */
+#define FJI_SLOT_DONE   0x7fffffffu   /* the thief is finished with the slot */
+#define FJI_SLOT_WAITER 0x80000000u   /* the owner sleeps on the state word */
+
+int  fji_deque_init(fji_deque *d, uint32_t cap);     /* 0 or ENOMEM */
+void fji_deque_fini(fji_deque *d);
+
+/* Owner only. */
+bool fji_deque_push(fji_deque *d, const fji_task *t); /* false: full */
+void fji_deque_publish_all(fji_deque *d);
+int  fji_deque_pop(fji_deque *d, fji_task **slot);
+void fji_deque_drop_stolen(fji_deque *d);
+uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
+
+/* Any thread. */
+int  fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot);
+bool fji_deque_has_public(const fji_deque *d);
+
+/* The stolen-slot handshake ([D5]). */
+void     fji_slot_mark_done(fji_task *slot);              /* thief */
+uint32_t fji_slot_state(const fji_task *slot);            /* owner, acquire */
+void     fji_slot_sleep_until_done(fji_task *slot);       /* owner */
+
+#endif
