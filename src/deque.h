@@ -25,7 +25,9 @@ int  fji_deque_init(fji_deque *d, uint32_t cap);     /* 0 or ENOMEM */
 void fji_deque_fini(fji_deque *d);
 
 /* Owner only. */
-bool fji_deque_push(fji_deque *d, const fji_task *t); /* false: full */
+fji_task *fji_deque_reserve(fji_deque *d);          /* NULL: full */
+void fji_deque_commit(fji_deque *d);                /* push the reserved slot */
+bool fji_deque_publish_half(fji_deque *d);          /* false: nothing private */
 void fji_deque_publish_all(fji_deque *d);
 int  fji_deque_pop(fji_deque *d, fji_task **slot);
 void fji_deque_drop_stolen(fji_deque *d);

@@ -71,7 +71,7 @@ typedef struct fji_hot {
 extern __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
 
 void fji_spawn_slow(fji_hot *w, fji_group *g, fj_fn fn, void *arg);
-void fji_deque_publish(fji_hot *w);
+void fji_spawn_publish(fji_hot *w);
 void fji_sync_slow(fji_hot *w, fji_group *g);
 void fji_run_detached_slot(fji_hot *w, fji_task *t);
 void fji_check_leftovers(fji_hot *w, uint32_t base);
@@ -102,7 +102,7 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     gr->pending++;
     fji_count_task(w);
     if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
-        fji_deque_publish(w);               /* a thief is hungry: see top */
+        fji_spawn_publish(w);               /* a thief is hungry: see top */
 }
 
 static inline void fj_sync(fj_group *g)

@@ -1,0 +1,145 @@
+/* go.c - submitting work: fj_go, fj_go_copy and fj_run.
+ *
+ * Where a task goes:
+ *   - from a worker of the target pool: its own deque (no lock, no
+ *     allocation up to FJ_COPY_INLINE bytes of copy), published at once so
+ *     another worker can take it even if the submitting task blocks, then
+ *     the wake-up check (the publish CAS is sleep.c's P1);
+ *   - from anywhere else, or when that deque is full: the calling thread's
+ *     injection queue (inject.c), then the wake-up check.
+ * fj_run from outside queues a root record whose trampoline signals a futex
+ * word on the caller's stack; the caller spins briefly, then sleeps on it.
+ *
+ * Invariants
+ *   I1  A call that returns 0 has queued exactly one record that will run
+ *       exactly once; a call that returns an error queued nothing and left
+ *       nothing allocated.
+ *   I2  ECANCELED exactly when destroy has begun (the closing bit), read
+ *       through inject.c's [J3] barrier from outside; a worker of the pool
+ *       reads it relaxed, since its own deque is drained before it exits.
+ * Orderings
+ *   [G1] fj_run completion: the trampoline release-stores done = 1 after fn
+ *        returns; the caller's acquire load pairs with it, so fn's effects are
+ *        visible when fj_run returns. The futex wake after the store never
+ *        touches the (possibly gone) word: os.c.
+ */
+#include <errno.h>
+#include <stdbool.h>
+
+#include "atomics.h"
+#include "os.h"
+#include "pool.h"
+#include "task.h"
+#include "worker.h"
+
+#define RUN_SPINS 2000u
+
+/* Fill t: plain arg, or a copy of size bytes. */
+static int fill(fji_task *t, fj_fn fn, const void *arg, size_t size, bool copy)
+{
+    if (copy)
+        return fji_task_set_copy(t, fn, arg, size);
+    t->fn = fn;
+    t->arg = (void *)arg;
+    t->group = NULL;
+    t->flags = 0;
+    return 0;
+}
+
+static int submit(fj_pool *p, fj_fn fn, const void *arg, size_t size, bool copy)
+{
+    fji_worker *w = fji_self();
+    if (w && w->pool == p) {
+        if (fji_load_relaxed_64(&p->sleep.state) & FJI_SLEEP_CLOSING)   /* I2 */
+            return ECANCELED;
+        fji_task *t = fji_deque_reserve(&w->deque);
+        if (t) {
+            int e = fill(t, fn, arg, size, copy);
+            if (e)
+                return e;
+            fji_deque_commit(&w->deque);
+            fji_deque_publish_all(&w->deque);   /* CAS: sleep.c P1 */
+            fji_sleep_notify(&p->sleep);
+            return 0;
+        }
+    }
+    fji_producer *q = fji_inject_mine(&p->inject);
+    if (!q)
+        return ENOMEM;
+    if (!fji_producer_begin(q, &p->sleep.state, FJI_SLEEP_CLOSING))    /* [J3] */
+        return ECANCELED;
+    fji_task *t = fji_producer_stage(q);
+    int e = fill(t, fn, arg, size, copy);
+    if (!e) {
+        e = fji_producer_commit(q);             /* [J1]: sleep.c P1 */
+        if (e)
+            fji_task_discard(t);
+        else
+            fji_sleep_notify(&p->sleep);
+    }
+    fji_producer_end(q);                        /* after the last use of p */
+    return e;
+}
+
+int fj_go(fj_pool *pool, fj_fn fn, void *arg)
+{
+    if (!fn)
+        return EINVAL;
+    int e;
+    fj_pool *p = fji_pool_resolve(pool, &e);
+    if (!p)
+        return e;
+    return submit(p, fn, arg, 0, false);
+}
+
+int fj_go_copy(fj_pool *pool, fj_fn fn, const void *arg, size_t size)
+{
+    if (!fn || (size > 0 && !arg))
+        return EINVAL;
+    int e;
+    fj_pool *p = fji_pool_resolve(pool, &e);
+    if (!p)
+        return e;
+    return submit(p, fn, arg, size, true);
+}
+
+struct run_ctx {
+    fj_fn fn;
+    void *arg;
+    uint32_t done;
+};
+
+static void run_trampoline(void *a)
+{
+    struct run_ctx *c = a;
+    c->fn(c->arg);
+    fji_store_release_32(&c->done, 1);          /* [G1] */
+    fji_futex_wake(&c->done, 1);                /* c may be gone: os.c */
+}
+
+int fj_run(fj_pool *pool, fj_fn fn, void *arg)
+{
+    if (!fn)
+        return EINVAL;
+    fji_worker *w = fji_self();
+    if (w && (pool == NULL || pool == w->pool)) {
+        fn(arg);                                /* a task of the same pool */
+        return 0;
+    }
+    int e;
+    fj_pool *p = fji_pool_resolve(pool, &e);
+    if (!p)
+        return e;
+    struct run_ctx c = { fn, arg, 0 };
+    e = submit(p, run_trampoline, &c, 0, false);
+    if (e)
+        return e;
+    for (unsigned i = 0; i < RUN_SPINS; i++) {
+        if (fji_load_acquire_32(&c.done))       /* [G1] */
+            return 0;
+        fji_cpu_relax();
+    }
+    while (!fji_load_acquire_32(&c.done))       /* [G1] */
+        fji_futex_wait(&c.done, 0);
+    return 0;
+}

@@ -1,0 +1,309 @@
+/* inject.c - how work enters a pool from outside its workers: one queue per
+ * submitting thread.
+ *
+ * Words
+ *   producer  the one thread that pushes into a queue (fj_go, fj_go_copy,
+ *             fj_run from outside the pool, or a worker whose deque is full).
+ *   consumer  any worker of the pool, taking from the head.
+ *   ring      a power-of-two array of task records; grows by doubling.
+ *
+ * Why one queue per thread: submitters never contend with each other, so
+ * many threads submitting at once do not collapse onto one cache line, and a
+ * push needs no lock and no CAS loop: fill the slot, publish tail with one
+ * RMW. Consumers claim with a CAS on head, the thief half of Chase-Lev (the
+ * producer never pops). A thread registers with a pool on its first submit
+ * (a mutex, once); a per-thread cache finds its queue afterwards. A thread's
+ * queues are released when it exits (a pthread key destructor) and then
+ * reused by the next thread that registers with that pool, so threads that
+ * come and go do not pile up queues.
+ *
+ * Lifetime: a queue has two references, the pool's and its thread's; the last
+ * one to let go frees it. Old rings are kept until the queue is freed, since
+ * a consumer may still read a stale ring pointer (they total less than the
+ * current ring).
+ *
+ * Invariants
+ *   I1  head <= tail; slots[head, tail) hold published records; only the
+ *       producer writes tail and ring, only consumers (by CAS) write head.
+ *   I2  The producer writes slot index t only when t - head < capacity, so
+ *       while head == h the record at h is stable.
+ *   I3  Every ring published after index i was written holds a copy of i.
+ *
+ * Orderings
+ *   [J1] publish: the producer writes the record, then exchanges tail (seq-cst
+ *        RMW). A consumer that acquire-loads tail > h sees record h. The RMW
+ *        also is P1 of the wake-up protocol (sleep.c [S1]).
+ *   [J2] claim: a consumer copies record h through relaxed words (it may be
+ *        rewritten if another consumer already took h and the producer
+ *        wrapped around), then CASes head h -> h+1. Success means head was
+ *        still h, so by I2 the copy was stable; failure discards the copy.
+ *   [J3] destroy vs submit (store-buffering shape): the producer exchanges
+ *        busy = 1, then (fji_fence_atomic_load) reads the pool's CLOSING bit;
+ *        destroy sets CLOSING with an RMW, fences, then waits for every busy
+ *        to be 0. Either the producer sees CLOSING (and returns ECANCELED
+ *        without pushing) or destroy sees busy and waits until the push is
+ *        published; so after the wait no new record can appear, and the
+ *        workers drain what is there. busy = 0 is a release store, paired
+ *        with destroy's acquire load.
+ *   [J4] grow: the producer copies the live records into a new ring, then
+ *        release-stores the ring pointer before it publishes any record that
+ *        lives only there ([J1] orders that). A consumer loads tail (acquire),
+ *        then the ring (acquire): a ring at least as new as that tail.
+ * Checked by: tests/test_wg.c (many submitters), tests/stress_pool.c (TSan).
+ */
+#define _GNU_SOURCE
+#include "inject.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "os.h"
+#include "task.h"
+
+#define RING_FIRST 256u
+
+struct fji_ring {
+    uint64_t mask;
+    fji_ring *older;              /* retired rings, freed with the queue */
+    fji_task slots[];
+};
+
+struct fji_producer {
+    /* producer's line */
+    _Alignas(64) uint64_t tail;
+    fji_ring *ring;
+    uint32_t busy;                /* [J3] */
+    fji_task stage;               /* the record being filled */
+    /* consumers' line */
+    _Alignas(64) uint64_t head;
+    /* registry: immutable after registration except owned/refs */
+    _Alignas(64) fji_producer *next;
+    uint64_t serial;              /* the pool's */
+    uint32_t owned;               /* a live thread uses it */
+    uint32_t refs;                /* pool + owning thread */
+};
+
+/* The calling thread's queues, one node per pool it submitted to. */
+struct tls_node {
+    struct tls_node *next;
+    uint64_t serial;
+    fji_producer *q;
+};
+static __thread struct tls_node *tls_queues;
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static fji_ring *ring_new(uint64_t cap)
+{
+    fji_ring *r = fji_alloc_aligned(64, sizeof *r + cap * sizeof(fji_task));
+    if (r) {
+        r->mask = cap - 1;
+        r->older = NULL;
+    }
+    return r;
+}
+
+static void queue_free(fji_producer *q)
+{
+    fji_ring *r = q->ring;
+    while (r) {
+        fji_ring *o = r->older;
+        fji_free(r);
+        r = o;
+    }
+    fji_free(q);
+}
+
+static void queue_unref(fji_producer *q)
+{
+    if (fji_faa_seq_cst_32(&q->refs, (uint32_t)-1) == 1)
+        queue_free(q);
+}
+
+/* Thread exit: give our queues back to their pools (or free them). */
+static void tls_release(void *unused)
+{
+    (void)unused;
+    struct tls_node *n = tls_queues;
+    tls_queues = NULL;
+    while (n) {
+        struct tls_node *next = n->next;
+        fji_store_release_32(&n->q->owned, 0);
+        queue_unref(n->q);
+        fji_free(n);
+        n = next;
+    }
+}
+
+static void tls_key_create(void)
+{
+    (void)pthread_key_create(&tls_key, tls_release);
+}
+
+int fji_inject_init(fji_inject *in)
+{
+    static uint64_t serials;
+    memset(in, 0, sizeof *in);
+    int e = pthread_mutex_init(&in->lock, NULL);
+    if (e)
+        return e;
+    in->serial = fji_faa_seq_cst_64(&serials, 1) + 1;
+    return 0;
+}
+
+void fji_inject_fini(fji_inject *in)
+{
+    fji_producer *q = in->list;
+    while (q) {
+        fji_producer *next = q->next;
+        queue_unref(q);
+        q = next;
+    }
+    in->list = NULL;
+    pthread_mutex_destroy(&in->lock);
+}
+
+static fji_producer *register_queue(fji_inject *in)
+{
+    (void)pthread_once(&tls_once, tls_key_create);
+    struct tls_node *n = fji_alloc(sizeof *n);
+    if (!n)
+        return NULL;
+    pthread_mutex_lock(&in->lock);
+    fji_producer *q;
+    for (q = in->list; q; q = q->next)          /* reuse a released queue */
+        if (!fji_load_acquire_32(&q->owned) && fji_cas_seq_cst_32(&q->owned, 0, 1))
+            break;
+    if (q) {
+        fji_faa_seq_cst_32(&q->refs, 1);
+    } else {
+        q = fji_alloc_aligned(64, sizeof *q);
+        fji_ring *r = q ? ring_new(RING_FIRST) : NULL;
+        if (!r) {
+            fji_free(q);
+            pthread_mutex_unlock(&in->lock);
+            fji_free(n);
+            return NULL;
+        }
+        memset(q, 0, sizeof *q);
+        q->ring = r;
+        q->serial = in->serial;
+        q->owned = 1;
+        q->refs = 2;
+        q->next = in->list;
+        fji_store_release_ptr((void **)&in->list, q);   /* consumers walk it */
+        in->count++;
+    }
+    pthread_mutex_unlock(&in->lock);
+    n->serial = in->serial;
+    n->q = q;
+    n->next = tls_queues;
+    tls_queues = n;
+    (void)pthread_setspecific(tls_key, n);      /* non-NULL: run the destructor */
+    return q;
+}
+
+fji_producer *fji_inject_mine(fji_inject *in)
+{
+    for (struct tls_node *n = tls_queues; n; n = n->next)
+        if (n->serial == in->serial)
+            return n->q;
+    return register_queue(in);
+}
+
+bool fji_producer_begin(fji_producer *q, const uint64_t *closing_word, uint64_t closing_bit)
+{
+    fji_fas_seq_cst_32(&q->busy, 1);                    /* [J3] */
+    fji_fence_atomic_load();                            /* [J3] */
+    if (fji_load_relaxed_64(closing_word) & closing_bit) {
+        fji_store_release_32(&q->busy, 0);              /* [J3] */
+        return false;
+    }
+    return true;
+}
+
+fji_task *fji_producer_stage(fji_producer *q)
+{
+    return &q->stage;
+}
+
+static int grow(fji_producer *q, uint64_t head, uint64_t tail)
+{
+    fji_ring *old = q->ring;
+    fji_ring *r = ring_new((old->mask + 1) * 2);
+    if (!r)
+        return ENOMEM;
+    for (uint64_t i = head; i < tail; i++)      /* the producer's own records */
+        fji_task_store_racy(&r->slots[i & r->mask], &old->slots[i & old->mask]);
+    r->older = old;
+    fji_store_release_ptr((void **)&q->ring, r);        /* [J4] */
+    return 0;
+}
+
+int fji_producer_commit(fji_producer *q)
+{
+    uint64_t t = q->tail;                               /* producer-only */
+    uint64_t h = fji_load_acquire_64(&q->head);
+    if (t - h > q->ring->mask) {                        /* full: I2 */
+        int e = grow(q, h, t);
+        if (e)
+            return e;
+    }
+    fji_ring *r = q->ring;
+    fji_task_store_racy(&r->slots[t & r->mask], &q->stage);     /* [J2] */
+    fji_fas_seq_cst_64(&q->tail, t + 1);                /* [J1], sleep.c P1 */
+    return 0;
+}
+
+void fji_producer_end(fji_producer *q)
+{
+    fji_store_release_32(&q->busy, 0);                  /* [J3] */
+}
+
+static bool take_from(fji_producer *q, fji_task *out)
+{
+    for (;;) {
+        uint64_t h = fji_load_acquire_64(&q->head);
+        uint64_t t = fji_load_acquire_64(&q->tail);     /* [J1] */
+        if (h >= t)
+            return false;
+        fji_ring *r = fji_load_acquire_ptr((void *const *)&q->ring);   /* [J4] */
+        fji_task_load_racy(out, &r->slots[h & r->mask]);
+        if (fji_cas_seq_cst_64(&q->head, h, h + 1))     /* [J2] */
+            return true;
+    }
+}
+
+static bool nonempty(fji_producer *q)
+{
+    return fji_load_relaxed_64(&q->head) < fji_load_relaxed_64(&q->tail);
+}
+
+bool fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out)
+{
+    if (*hint && nonempty(*hint) && take_from(*hint, out))
+        return true;
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+        if (nonempty(q) && take_from(q, out)) {
+            *hint = q;
+            return true;
+        }
+    return false;
+}
+
+bool fji_inject_nonempty(fji_inject *in)
+{
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+        if (nonempty(q))
+            return true;
+    return false;
+}
+
+void fji_inject_wait_idle(fji_inject *in)
+{
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+        while (fji_load_acquire_32(&q->busy))           /* [J3] */
+            sched_yield();
+}

@@ -1,0 +1,132 @@
+/* os.c - the operating system seam: futexes, CPU affinity, thread names and
+ * the allocator. Every #if on the platform lives here.
+ *
+ * Futexes. fji_futex_wait/wake use FUTEX_PRIVATE_FLAG. A private FUTEX_WAKE
+ * hashes the address and never dereferences it, which is what lets a waker
+ * call it after the memory may have been released (fj_wg_wait's Go rule in
+ * wg.c, fj_run's completion word in worker.c): the worst case is a spurious
+ * wake-up of an unrelated waiter, which every waiter tolerates by re-checking.
+ *
+ * Allocation failure injection. FORJA_FAIL_ALLOC=N (read once, at the first
+ * allocation) makes the N-th allocation and every later one fail, N >= 1;
+ * tests use it to prove that every ENOMEM path leaves no thread, no task and
+ * no leak behind. fji_alloc_fail_after() sets the same from a test.
+ */
+#define _GNU_SOURCE
+#include "os.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "atomics.h"
+
+void fji_futex_wait(uint32_t *addr, uint32_t expected)
+{
+    syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+void fji_futex_wake(uint32_t *addr, int n)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+unsigned fji_os_cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0)
+            return (unsigned)n;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+void fji_os_pin(unsigned i)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return;
+    int n = CPU_COUNT(&set);
+    if (n <= 0)
+        return;
+    unsigned want = i % (unsigned)n, seen = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set))
+            continue;
+        if (seen++ == want) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+            return;
+        }
+    }
+}
+
+void fji_os_set_name(const char *name)
+{
+    (void)pthread_setname_np(pthread_self(), name);   /* at most 15 chars */
+}
+
+/* ------------------------------------------------------------- allocation */
+
+static uint64_t alloc_count;            /* allocations so far (relaxed) */
+static uint64_t alloc_fail_at;          /* 0: never fail; else fail from this one on */
+static uint32_t alloc_env_read;
+
+static int alloc_should_fail(void)
+{
+    if (!fji_load_acquire_32(&alloc_env_read)) {
+        const char *s = getenv("FORJA_FAIL_ALLOC");
+        if (s && *s) {
+            char *end;
+            unsigned long long v = strtoull(s, &end, 10);
+            if (*end == '\0' && v > 0)
+                fji_store_relaxed_64(&alloc_fail_at, v);
+        }
+        fji_store_release_32(&alloc_env_read, 1);
+    }
+    uint64_t at = fji_load_relaxed_64(&alloc_fail_at);
+    if (at == 0)
+        return 0;
+    return fji_faa_seq_cst_64(&alloc_count, 1) + 1 >= at;
+}
+
+/* Test hook, not in forja.h: from now on, the n-th allocation and every later
+ * one fail (n = 1: the next one); 0 switches injection off and resets. */
+void fji_alloc_fail_after(uint64_t n);
+void fji_alloc_fail_after(uint64_t n)
+{
+    fji_store_release_32(&alloc_env_read, 1);
+    fji_store_relaxed_64(&alloc_count, 0);
+    fji_store_relaxed_64(&alloc_fail_at, n);
+}
+
+void *fji_alloc(size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return malloc(size);
+}
+
+void *fji_alloc_aligned(size_t align, size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, align, size) != 0)
+        return NULL;
+    return p;
+}
+
+void fji_free(void *p)
+{
+    free(p);
+}

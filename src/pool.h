@@ -1,0 +1,37 @@
+/* pool.h - the pool object (pool.c). */
+#ifndef FJI_POOL_H
+#define FJI_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forja.h"
+#include "inject.h"
+#include "sleep.h"
+#include "worker.h"
+
+#define FJI_POOL_MAGIC 0x666f726au      /* "forj" */
+#define FJI_POOL_DEAD  0x64656164u      /* "dead": destroyed (debug check) */
+
+struct fj_pool {
+    uint32_t magic;
+    unsigned size;
+    fji_worker *workers;          /* size of them, each on its own lines */
+    fji_sleep sleep;
+    fji_inject inject;
+    uint32_t exit_ok;             /* destroy: workers may leave once drained */
+    int pin;
+};
+
+/* Resolve a pool argument: pool itself, else the caller's pool, else the
+ * default pool (created on first use). NULL with *err = ENOMEM (or the create
+ * error) if the default pool cannot be created. */
+fj_pool *fji_pool_resolve(const fj_pool *pool, int *err);
+
+/* Debug builds: abort if pool is not a live pool (destroyed twice, used after
+ * destroy returned); release builds: nothing. */
+void fji_pool_check(const fj_pool *pool, const char *fn);
+
+_Noreturn void fji_die(const char *msg);
+
+#endif

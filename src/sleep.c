@@ -1,0 +1,137 @@
+/* sleep.c - when an idle worker stops searching, how it parks, who wakes it.
+ *
+ * Words
+ *   busy       running a task.
+ *   searching  no task; looking (own deque, injection queues, victims).
+ *   parked     asleep on the pool's epoch futex.
+ *   post       making work visible to other workers: a push to an injection
+ *              queue, a publish of deque slots, a detached fj_go.
+ * One 64-bit word, state, counts searching (bits 0-19) and parked (bits
+ * 20-39) workers and holds the CLOSING bit; every change is an RMW.
+ *
+ * Goals: no lost wake-up (work posted while every worker is parked wakes
+ * one), no thundering herd (a post wakes at most one, and none while someone
+ * searches), no CPU use when idle (parked workers block in the kernel with no
+ * timeout), and nothing on the spawn fast path (private deque slots are not
+ * posts: the owner runs them itself if nobody asks).
+ *
+ * Invariants
+ *   I1  No lost wake-up: if work is posted and every worker then is parked,
+ *       one is woken. Proof below ([S1]).
+ *   I2  A worker parks only after a full re-check that follows its parked
+ *       announcement (K3), so a post either is seen by the re-check or sees
+ *       the announcement.
+ *   I3  A searcher that finds work and was the last searcher wakes one parked
+ *       worker (Go's rule in resetspinning): a post that skipped waking
+ *       because someone was searching is then covered by the new searcher.
+ *
+ * Protocols
+ *   Post    P1 publish the work with a seq-cst RMW (CAS/exchange) - the
+ *           caller's. P2 fji_fence_atomic_load [S1]. P3 read state: nobody
+ *           searching and parked > 0: epoch += 1, futex-wake one.
+ *   Park    K0 e = epoch (acquire) [S2]. K1 state: searching -1, parked +1
+ *           (RMW). K2 fji_fence_atomic_load [S1]. K3 re-check every queue and
+ *           the caller's exit condition: found -> undo K1, return. K4 futex
+ *           wait on epoch while it equals e. K5 undo K1.
+ *   Found   searching -1 (RMW); if it was the last searcher and parked > 0,
+ *           wake one (I3).
+ *
+ * Orderings
+ *   [S1] P2 <-> K2, the store-buffering shape. Both follow an RMW, and the
+ *        fences are seq-cst (free after a locked RMW on x86-64, where the RMW
+ *        is the barrier). If P2 is first in the total order, K3 (after K2)
+ *        sees P1's work. If K2 is first, P3 sees K1's parked count and
+ *        wakes. Without them both sides could read stale values, and the
+ *        work would sit in a queue while every worker sleeps.
+ *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
+ *        if K0 already reads the incremented epoch, the wake happened before
+ *        and K3 sees its cause; otherwise the futex wait returns at once
+ *        (value changed) or is woken. There is no timed wait anywhere.
+ * Wake-ups that find nothing cost a search, never correctness; the searcher
+ * count keeps them from cascading.
+ * Rejected: waking on every post (herds, and a futex call per fj_go); one
+ * condition variable under a mutex (a lock on the post path); timed waits
+ * (they hide lost wake-ups, as in Lace).
+ * Checked by: tests/test_idle.c (CPU while idle), tests/stress_sleep.c
+ * (post to a fully parked pool, thousands of times, also under TSan), and the
+ * model in tests/model/.
+ */
+#include "sleep.h"
+
+#include <limits.h>
+
+#include "atomics.h"
+#include "os.h"
+
+#define SEARCH_ONE  1ull
+#define PARK_ONE    (1ull << 20)
+#define SEARCHING(s) ((s) & 0xfffffull)
+#define PARKED(s)    (((s) >> 20) & 0xfffffull)
+
+void fji_sleep_init(fji_sleep *s)
+{
+    s->state = 0;
+    s->epoch = 0;
+}
+
+static void wake(fji_sleep *s, int n)
+{
+    fji_faa_seq_cst_32(&s->epoch, 1);                   /* [S2] */
+    fji_futex_wake(&s->epoch, n);
+}
+
+uint64_t fji_sleep_notify(fji_sleep *s)
+{
+    fji_fence_atomic_load();                            /* P2 [S1] */
+    uint64_t st = fji_load_relaxed_64(&s->state);       /* P3, ordered by P2 */
+    if (SEARCHING(st) == 0 && PARKED(st) > 0)
+        wake(s, 1);
+    return st;
+}
+
+void fji_sleep_search_begin(fji_sleep *s)
+{
+    fji_faa_seq_cst_64(&s->state, SEARCH_ONE);
+}
+
+void fji_sleep_search_end(fji_sleep *s)
+{
+    uint64_t old = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE);
+    if (SEARCHING(old) == 1 && PARKED(old) > 0)        /* I3 */
+        wake(s, 1);
+}
+
+bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx)
+{
+    uint32_t e = fji_load_acquire_32(&s->epoch);        /* K0 [S2] */
+    fji_faa_seq_cst_64(&s->state, PARK_ONE - SEARCH_ONE);       /* K1 */
+    fji_fence_atomic_load();                            /* K2 [S1] */
+    bool slept = false;
+    if (!recheck(ctx)) {                                /* K3 */
+        fji_futex_wait(&s->epoch, e);                   /* K4 [S2] */
+        slept = true;
+    }
+    fji_faa_seq_cst_64(&s->state, SEARCH_ONE - PARK_ONE);       /* K5 */
+    return slept;
+}
+
+void fji_sleep_wake_all(fji_sleep *s)
+{
+    wake(s, INT_MAX);
+}
+
+void fji_sleep_close(fji_sleep *s)
+{
+    uint64_t old, nw;
+    do {
+        old = fji_load_relaxed_64(&s->state);           /* validated by the CAS */
+        nw = old | FJI_SLEEP_CLOSING;
+    } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* [J2] in inject.c */
+    fji_fence_atomic_load();
+    wake(s, INT_MAX);
+}
+
+bool fji_sleep_closing(const fji_sleep *s)
+{
+    return (fji_load_acquire_64(&s->state) & FJI_SLEEP_CLOSING) != 0;
+}

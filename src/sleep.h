@@ -1,0 +1,39 @@
+/* sleep.h - idle workers: searching, parked, woken (sleep.c). */
+#ifndef FJI_SLEEP_H
+#define FJI_SLEEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct fji_sleep {
+    _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | CLOSING bit */
+    _Alignas(64) uint32_t epoch;  /* the futex word parked workers sleep on */
+} fji_sleep;
+
+#define FJI_SLEEP_CLOSING (1ull << 63)
+
+void fji_sleep_init(fji_sleep *s);
+
+/* Poster side, after publishing work with a seq-cst RMW: wake one parked
+ * worker if nobody is searching. Returns the state it read, so a submitter can
+ * see FJI_SLEEP_CLOSING with the same load. */
+uint64_t fji_sleep_notify(fji_sleep *s);
+
+/* Searcher side. */
+void fji_sleep_search_begin(fji_sleep *s);
+void fji_sleep_search_end(fji_sleep *s);        /* found work */
+
+/* Park: called while searching. recheck(ctx) runs after the announcement
+ * and must look at every place work (or the caller's exit condition) can
+ * appear; if it returns true the worker does not sleep. Returns true if it
+ * slept. Either way the caller is searching again afterwards. */
+bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx);
+
+/* Wake every parked worker (destroy, a wait group released in-task waiters). */
+void fji_sleep_wake_all(fji_sleep *s);
+
+/* Set CLOSING (seq-cst RMW) and wake everyone. */
+void fji_sleep_close(fji_sleep *s);
+bool fji_sleep_closing(const fji_sleep *s);
+
+#endif

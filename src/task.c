@@ -1,0 +1,134 @@
+/* task.c - the task record: where fn's argument lives, running a task
+ * exactly once, and the check that a task synced what it spawned.
+ *
+ * A record (fji_task, detail.h) is 96 bytes: fn, arg, group, a state word
+ * that only thieves write (deque.c [D5]), flags, and 64 payload bytes.
+ *   group != NULL  a child of fj_spawn: counted when spawned (detail.h), its
+ *                  parent's fj_sync waits for it.
+ *   group == NULL  detached (fj_go, fj_go_copy) or a root (fj_run): counted
+ *                  when it runs; nobody waits on its slot.
+ *   FJI_TASK_COPY  fn gets a pointer to a copy of payload made on the stack of
+ *                  the runner, aligned like payload (16 = alignof(max_align_t)
+ *                  on x86-64 and aarch64), since the slot may be reused while
+ *                  fn runs.
+ *   FJI_TASK_HEAP  arg is a malloc'ed copy; freed after fn returns.
+ *
+ * Invariants
+ *   I1  Each record is run at most once: whoever holds it (owner pop, thief
+ *       claim, injection claim) won it with the protocol of its queue; this
+ *       file only runs what it is given.
+ *   I2  A task returns with every group it spawned into synced. Checked after
+ *       every task that this file runs and after every child that the inline
+ *       sync pops: head must be back at the task's base (no child of it left
+ *       in the deque; detached slots may stay), and in debug builds the count
+ *       of its groups with un-synced children (detail.h: open) must be zero.
+ * No atomics here except the racy copies (relaxed words, inject.c [J2]).
+ */
+#include "task.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "os.h"
+#include "pool.h"
+#include "worker.h"
+
+_Static_assert(alignof(max_align_t) <= 16, "payload alignment");
+_Static_assert(sizeof(fji_task) % 16 == 0, "record size");
+
+int fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size)
+{
+    t->fn = fn;
+    t->group = NULL;
+    if (size == 0) {
+        t->arg = NULL;
+        t->flags = 0;
+    } else if (size <= FJ_COPY_INLINE) {
+        memcpy(t->payload, arg, size);
+        t->arg = NULL;
+        t->flags = FJI_TASK_COPY;
+    } else {
+        void *p = fji_alloc(size);             /* malloc: aligned for any type */
+        if (!p)
+            return ENOMEM;
+        memcpy(p, arg, size);
+        t->arg = p;
+        t->flags = FJI_TASK_HEAP;
+    }
+    return 0;
+}
+
+void fji_task_discard(fji_task *t)
+{
+    if (t->flags & FJI_TASK_HEAP)
+        fji_free(t->arg);
+}
+
+#define WORDS(n) ((n) / sizeof(uint64_t))
+#define HEAD_WORDS WORDS(offsetof(fji_task, state) + sizeof(uint64_t))
+
+void fji_task_store_racy(fji_task *dst, const fji_task *src)
+{
+    const uint64_t *s = (const uint64_t *)(const void *)src;
+    uint64_t *d = (uint64_t *)(void *)dst;
+    size_t n = (src->flags & FJI_TASK_COPY) ? WORDS(sizeof *src) : HEAD_WORDS;
+    for (size_t i = 0; i < n; i++)
+        fji_store_relaxed_64(&d[i], s[i]);      /* inject.c [J2] */
+}
+
+void fji_task_load_racy(fji_task *dst, const fji_task *src)
+{
+    const uint64_t *s = (const uint64_t *)(const void *)src;
+    uint64_t *d = (uint64_t *)(void *)dst;
+    for (size_t i = 0; i < HEAD_WORDS; i++)
+        d[i] = fji_load_relaxed_64(&s[i]);      /* inject.c [J2] */
+    if (dst->flags & FJI_TASK_COPY)             /* may be stale: the CAS decides */
+        for (size_t i = HEAD_WORDS; i < WORDS(sizeof *src); i++)
+            d[i] = fji_load_relaxed_64(&s[i]);
+}
+
+void fji_check_leftovers(fji_hot *h, uint32_t base)
+{
+    for (uint32_t i = base; i < h->head; i++)
+        if (h->slots[i].group)
+            fji_die("a task returned while a group it spawned into has un-synced "
+                    "children (call fj_sync on every group before returning)");
+    if (h->open)
+        fji_die("a task returned while a group it spawned into has un-synced "
+                "children (call fj_sync on every group before returning)");
+}
+
+void fji_task_run_child(fji_worker *w, fj_fn fn, void *arg)
+{
+    fji_hot *h = &w->deque.hot;
+    uint32_t base = h->head, open = h->open;
+    h->open = 0;                                /* I2 */
+    fn(arg);
+    if (h->head != base || h->open)
+        fji_check_leftovers(h, base);
+    h->open = open;
+}
+
+void fji_task_run(fji_worker *w, fji_task *t)
+{
+    fji_count_task(&w->deque.hot);
+    void *arg = (t->flags & FJI_TASK_COPY) ? (void *)t->payload : t->arg;
+    fji_task_run_child(w, t->fn, arg);
+    if (t->flags & FJI_TASK_HEAP)
+        fji_free(t->arg);
+}
+
+void fji_run_detached_slot(fji_hot *h, fji_task *slot)
+{
+    fji_task t;                                 /* the slot may be reused by fn */
+    t.fn = slot->fn;
+    t.arg = slot->arg;
+    t.group = NULL;
+    t.flags = slot->flags;
+    if (t.flags & FJI_TASK_COPY)
+        memcpy(t.payload, slot->payload, sizeof t.payload);
+    fji_task_run((fji_worker *)(void *)h, &t);
+}

@@ -1,0 +1,251 @@
+/* worker.c - the worker loop: where a worker looks for work, in what order,
+ * whom it steals from, and the thread-local "current worker".
+ *
+ * Actors: a pool has N workers (threads named forja-w<i>); each owns a deque
+ * (deque.c). Outside threads submit through injection queues (inject.c).
+ *
+ * Find-work order (find()):
+ *   1. its own deque, newest first: detached tasks left by finished tasks,
+ *      or, inside a wait, children of the tasks suspended below it;
+ *   2. the injection queues, starting with the one it last took from;
+ *   3. one round of steals over the other workers, from a random start.
+ * Own deque first keeps caches warm and stacks shallow; injection before
+ * stealing keeps outside submissions moving while workers trade fork-join
+ * work (as Go's schedule checks the global queue before stealing).
+ * A worker with nothing to do searches for SEARCH_ROUNDS rounds with a
+ * growing pause, then parks (sleep.c). help_until() is that loop with an exit
+ * condition: the main loop exits on destroy, fj_wg_wait inside a task exits
+ * when the counter is released.
+ *
+ * Thread-local state: fji_tls_hot (detail.h) points at the worker's hot
+ * fields, NULL outside any pool. initial-exec TLS: one %fs-relative load in
+ * the inline fj_spawn, no __tls_get_addr call.
+ *
+ * Invariants
+ *   I1  Only the worker itself pops its deque or touches its hot fields.
+ *   I2  A task taken from anywhere runs exactly once (each queue's protocol
+ *       hands a record to one taker), on this thread, to completion.
+ *   I3  A stolen child's slot is marked DONE (deque.c [D5]) only after the
+ *       child has returned.
+ * No orderings of its own: it calls the labelled protocols of deque.c,
+ * inject.c and sleep.c.
+ */
+#define _GNU_SOURCE
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "os.h"
+#include "pool.h"
+#include "task.h"
+
+__thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
+
+#define SEARCH_ROUNDS 64u          /* rounds before parking: ~50-200 us */
+
+int fj_worker_id(void)
+{
+    fji_worker *w = fji_self();
+    return w ? (int)w->id : -1;
+}
+
+static uint64_t rng_next(fji_worker *w)
+{
+    uint64_t x = w->rng;                        /* xorshift64, owner-only */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return w->rng = x;
+}
+
+/* Steal from one victim, retrying lost races a few times. */
+static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        fji_stat_add(&w->stats.steal_attempts, 1);
+        int r = fji_deque_steal(&v->deque, w->id, t, slot);
+        if (r > 0) {
+            fji_stat_add(&w->stats.steals, 1);
+            return true;
+        }
+        if (r == 0)
+            return false;
+    }
+    return false;
+}
+
+/* Own deque: a task to run, or false (empty, or the top is stolen and not
+ * done: skip the deque, do not wait here). */
+static bool pop_own(fji_worker *w, fji_task *t)
+{
+    for (;;) {
+        fji_task *s;
+        int r = fji_deque_pop(&w->deque, &s);
+        if (r == FJI_POP_EMPTY)
+            return false;
+        if (r == FJI_POP_STOLEN) {
+            if (fji_slot_state(s) != FJI_SLOT_DONE)
+                return false;
+            fji_group *g = s->group;
+            fji_deque_drop_stolen(&w->deque);
+            if (g)
+                g->pending--;                   /* the owner's bookkeeping */
+            continue;
+        }
+        t->fn = s->fn;
+        t->arg = s->arg;
+        t->group = s->group;
+        t->flags = s->flags;
+        if (s->group)
+            s->group->pending--;                /* a child of a task below us */
+        else if (s->flags & FJI_TASK_COPY)
+            memcpy(t->payload, s->payload, sizeof t->payload);
+        return true;
+    }
+}
+
+/* Find a task (see top). *slot: the victim's slot if it is a stolen child. */
+static bool find(fji_worker *w, fji_task *t, fji_task **slot)
+{
+    *slot = NULL;
+    if (pop_own(w, t))
+        return true;
+    fj_pool *p = w->pool;
+    if (fji_inject_take(&p->inject, &w->inject_hint, t))
+        return true;
+    unsigned n = p->size;
+    if (n > 1) {
+        unsigned start = (unsigned)(rng_next(w) % n);
+        for (unsigned i = 0; i < n; i++) {
+            unsigned v = (start + i) % n;
+            if (v != w->id && steal_one(w, &p->workers[v], t, slot))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void run_found(fji_worker *w, fji_task *t, fji_task *slot)
+{
+    if (t->group) {                             /* a child: counted at spawn */
+        fji_task_run_child(w, t->fn, t->arg);
+        if (slot)
+            fji_slot_mark_done(slot);           /* I3, deque.c [D5] */
+    } else {
+        fji_task_run(w, t);                     /* detached slot already DONE */
+    }
+}
+
+bool fji_worker_run_one(fji_worker *w)
+{
+    fji_task t, *slot;
+    if (!find(w, &t, &slot))
+        return false;
+    run_found(w, &t, slot);
+    return true;
+}
+
+bool fji_worker_leapfrog(fji_worker *w, uint32_t victim)
+{
+    fji_task t, *slot;
+    if (victim >= w->pool->size || victim == w->id
+        || !steal_one(w, &w->pool->workers[victim], &t, &slot))
+        return false;
+    run_found(w, &t, slot);
+    return true;
+}
+
+/* Is there anything this worker could take? (sleep.c K3; after its fence.) */
+static bool work_visible(fji_worker *w)
+{
+    fji_hot *h = &w->deque.hot;
+    if (h->head > h->split || fji_deque_has_public(&w->deque))
+        return true;
+    fj_pool *p = w->pool;
+    if (fji_inject_nonempty(&p->inject))
+        return true;
+    for (unsigned i = 0; i < p->size; i++)
+        if (i != w->id && fji_deque_has_public(&p->workers[i].deque))
+            return true;
+    return false;
+}
+
+struct recheck {
+    fji_worker *w;
+    bool (*done)(void *);
+    void *ctx;
+};
+
+static bool recheck(void *arg)
+{
+    struct recheck *r = arg;
+    return r->done(r->ctx) || work_visible(r->w);
+}
+
+void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
+{
+    fji_sleep *s = &w->pool->sleep;
+    bool searching = false;
+    unsigned rounds = 0;
+    fji_task t, *slot;
+    while (!done(ctx)) {
+        if (find(w, &t, &slot)) {
+            if (searching) {
+                fji_sleep_search_end(s);        /* sleep.c I3 */
+                searching = false;
+            }
+            rounds = 0;
+            run_found(w, &t, slot);
+            continue;
+        }
+        if (!searching) {
+            fji_sleep_search_begin(s);
+            searching = true;
+        }
+        if (++rounds < SEARCH_ROUNDS) {
+            for (unsigned i = 0; i < rounds * 8; i++)
+                fji_cpu_relax();
+            continue;
+        }
+        rounds = 0;
+        struct recheck rc = { w, done, ctx };
+        if (fji_sleep_park(s, recheck, &rc))
+            fji_stat_add(&w->stats.sleeps, 1);
+    }
+    if (searching)
+        fji_sleep_search_end(s);
+}
+
+static bool exit_ok(void *pool)
+{
+    return fji_load_acquire_32(&((fj_pool *)pool)->exit_ok) != 0;  /* pool.c [P1] */
+}
+
+void *fji_worker_main(void *arg)
+{
+    fji_worker *w = arg;
+    fj_pool *p = w->pool;
+    char name[16];
+    snprintf(name, sizeof name, "forja-w%u", w->id);
+    fji_os_set_name(name);
+    if (p->pin)
+        fji_os_pin(w->id);
+    fji_tls_hot = &w->deque.hot;
+    fji_worker_help_until(w, exit_ok, p);
+    /* Destroy: no new submissions can appear (inject.c [J3]); drain what is
+     * left in our deque and the injection queues, helping others meanwhile. */
+    fji_task t, *slot;
+    for (;;) {
+        if (find(w, &t, &slot)) {
+            run_found(w, &t, slot);
+            continue;
+        }
+        if (fji_deque_size(&w->deque) == 0)     /* a stolen detached top: wait */
+            break;
+        fji_cpu_relax();
+    }
+    fji_tls_hot = NULL;
+    return NULL;
+}
