@@ -77,6 +77,10 @@
 #include "atomics.h"
 #include "os.h"
 
+/* head and split as indices; the owner's fields hold them as pointers. */
+#define HEAD(w) ((uint32_t)((w)->top - (w)->slots))
+#define SPLIT(w) ((uint32_t)((w)->split - (w)->slots))
+
 #define TS(tail, split) (((uint64_t)(tail) << 32) | (uint32_t)(split))
 #define TS_TAIL(ts) ((uint32_t)((ts) >> 32))
 #define TS_SPLIT(ts) ((uint32_t)(ts))
@@ -92,7 +96,8 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
      * large sizes, so set them. */
     for (uint32_t i = 0; i < cap; i++)
         d->hot.slots[i].state = FJI_SLOT_FRESH;
-    d->hot.cap = cap;
+    d->hot.top = d->hot.split = d->hot.slots;
+    d->hot.end = d->hot.slots + cap;
     return 0;
 }
 
@@ -104,18 +109,18 @@ void fji_deque_fini(fji_deque *d)
 
 uint32_t fji_deque_size(const fji_deque *d)
 {
-    return d->hot.head;
+    return HEAD(&d->hot);
 }
 
 fji_task *fji_deque_reserve(fji_deque *d)
 {
     fji_hot *w = &d->hot;
-    return w->head == w->cap ? NULL : &w->slots[w->head];
+    return w->top == w->end ? NULL : w->top;
 }
 
 void fji_deque_commit(fji_deque *d)
 {
-    d->hot.head++;                              /* private until published */
+    d->hot.top++;                               /* private until published */
 }
 
 /* Move split up to ns (> split, <= head). */
@@ -128,14 +133,14 @@ static void publish_to(fji_deque *d, uint32_t ns)
         /* a thief moved tail: retry with the new tail (lock-free: each
          * failure is some thief's success) */
     }
-    d->hot.split = ns;
+    d->hot.split = d->hot.slots + ns;
 }
 
 bool fji_deque_publish_half(fji_deque *d)
 {
     fji_hot *w = &d->hot;
     fji_store_relaxed_32(&w->splitreq, 0);      /* [D6] consume the request */
-    uint32_t s = w->split, h = w->head;
+    uint32_t s = SPLIT(w), h = HEAD(w);
     if (h == s)
         return false;
     publish_to(d, s + (h - s + 1) / 2);         /* the older half, at least one */
@@ -145,19 +150,18 @@ bool fji_deque_publish_half(fji_deque *d)
 void fji_deque_publish_all(fji_deque *d)
 {
     fji_hot *w = &d->hot;
-    if (w->head != w->split)
-        publish_to(d, w->head);
+    if (w->top != w->split)
+        publish_to(d, HEAD(w));
 }
 
 int fji_deque_pop(fji_deque *d, fji_task **slot)
 {
     fji_hot *w = &d->hot;
-    uint32_t h = w->head;
+    uint32_t h = HEAD(w);
     if (h == 0)
         return FJI_POP_EMPTY;
-    if (h > w->split) {                         /* private: the inline path */
-        w->head = h - 1;
-        *slot = &w->slots[h - 1];
+    if (w->top > w->split) {                    /* private: the inline path */
+        *slot = --w->top;
         return FJI_POP_TASK;
     }
     for (;;) {                                  /* I4: h == split */
@@ -170,9 +174,8 @@ int fji_deque_pop(fji_deque *d, fji_task **slot)
         /* Take back the newer half of the public slots, at least the top. */
         uint32_t ns = t + (h - t) / 2;
         if (fji_cas_seq_cst_64(&d->ts, ts, TS(t, ns))) {   /* [D3] */
-            w->split = ns;
-            w->head = h - 1;
-            *slot = &w->slots[h - 1];
+            w->split = w->slots + ns;
+            *slot = --w->top;
             return FJI_POP_TASK;
         }
     }
@@ -181,12 +184,11 @@ int fji_deque_pop(fji_deque *d, fji_task **slot)
 void fji_deque_drop_stolen(fji_deque *d)
 {
     fji_hot *w = &d->hot;
-    uint32_t h = w->head - 1;
+    uint32_t h = HEAD(w) - 1;
     /* [D5]: the caller saw DONE with an acquire load, so this store follows
      * the thief's last write to the state in its modification order. */
     fji_store_relaxed_32(&w->slots[h].state, FJI_SLOT_FRESH);
-    w->head = h;
-    w->split = h;
+    w->top = w->split = w->slots + h;
     fji_store_relaxed_64(&d->ts, TS(h, h));     /* [D4] */
 }
 

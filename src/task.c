@@ -90,10 +90,10 @@ void fji_task_load_racy(fji_task *dst, const fji_task *src)
             d[i] = fji_load_relaxed_64(&s[i]);
 }
 
-void fji_check_leftovers(fji_hot *h, uint32_t base)
+void fji_check_leftovers(fji_hot *h, const fji_task *base)
 {
-    for (uint32_t i = base; i < h->head; i++)
-        if (h->slots[i].group)
+    for (const fji_task *t = base; t < h->top; t++)
+        if (t->group)
             fji_die("a task returned while a group it spawned into has un-synced "
                     "children (call fj_sync on every group before returning)");
     if (h->open)
@@ -104,10 +104,11 @@ void fji_check_leftovers(fji_hot *h, uint32_t base)
 void fji_task_run_child(fji_worker *w, fj_fn fn, void *arg)
 {
     fji_hot *h = &w->deque.hot;
-    uint32_t base = h->head, open = h->open;
+    fji_task *base = h->top;
+    uint32_t open = h->open;
     h->open = 0;                                /* I2 */
     fn(arg);
-    if (h->head != base || h->open)
+    if (h->top != base || h->open)
         fji_check_leftovers(h, base);
     h->open = open;
 }

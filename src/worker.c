@@ -161,7 +161,7 @@ bool fji_worker_leapfrog(fji_worker *w, uint32_t victim)
 static bool work_visible(fji_worker *w)
 {
     fji_hot *h = &w->deque.hot;
-    if (h->head > h->split || fji_deque_has_public(&w->deque))
+    if (h->top > h->split || fji_deque_has_public(&w->deque))
         return true;
     fj_pool *p = w->pool;
     if (fji_inject_nonempty(&p->inject))

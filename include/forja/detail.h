@@ -56,10 +56,10 @@ typedef struct fji_group {
 /* The owner's hot fields of a worker: the first member of struct fji_worker
  * (src/worker.h), so a worker and its hot part share an address. */
 typedef struct fji_hot {
+    fji_task *top;            /* next free slot ("head"); owner-only */
+    fji_task *split;          /* the owner's copy of the published split */
+    fji_task *end;            /* slots + capacity */
     fji_task *slots;
-    uint32_t head;            /* next free slot; owner-only */
-    uint32_t split;           /* the owner's copy of the published split */
-    uint32_t cap;             /* number of slots */
     uint32_t open;            /* groups of the running task with un-synced
                                  children; counted only by code built without
                                  NDEBUG (the spawn above), checked by all */
@@ -74,7 +74,7 @@ void fji_spawn_slow(fji_hot *w, fji_group *g, fj_fn fn, void *arg);
 void fji_spawn_publish(fji_hot *w);
 void fji_sync_slow(fji_hot *w, fji_group *g);
 void fji_run_detached_slot(fji_hot *w, fji_task *t);
-void fji_check_leftovers(fji_hot *w, uint32_t base);
+void fji_check_leftovers(fji_hot *w, const fji_task *base);
 
 static inline void fji_count_task(fji_hot *w)
 {
@@ -89,16 +89,15 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     if (w && gr->unsynced++ == 0)           /* debug: see fji_check_leftovers */
         w->open++;
 #endif
-    if (__builtin_expect(w == 0 || w->head == w->cap, 0)) {
+    if (__builtin_expect(w == 0 || w->top == w->end, 0)) {
         fji_spawn_slow(w, gr, fn, arg);     /* outside a pool, or deque full */
         return;
     }
-    uint32_t h = w->head;
-    fji_task *t = &w->slots[h];
+    fji_task *t = w->top;
     t->fn = fn;
     t->arg = arg;
     t->group = gr;
-    w->head = h + 1;
+    w->top = t + 1;
     gr->pending++;
     fji_count_task(w);
     if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
@@ -116,13 +115,12 @@ static inline void fj_sync(fj_group *g)
 #endif
     while (gr->pending) {
         fji_hot *w = fji_tls_hot;           /* non-NULL: pending > 0 only on workers */
-        uint32_t h = w->head;
-        if (__builtin_expect(h <= w->split, 0)) {
+        fji_task *t = w->top;
+        if (__builtin_expect(t <= w->split, 0)) {
             fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
             return;
         }
-        w->head = --h;
-        fji_task *t = &w->slots[h];
+        w->top = --t;
         fji_group *tg = t->group;
         if (__builtin_expect(tg == 0, 0)) { /* a detached task left by a child */
             fji_run_detached_slot(w, t);
@@ -135,13 +133,13 @@ static inline void fj_sync(fj_group *g)
         uint32_t open = w->open;            /* the child starts with no open group */
         w->open = 0;
         fn(arg);
-        if (__builtin_expect(w->head != h || w->open != 0, 0))
-            fji_check_leftovers(w, h);
+        if (__builtin_expect(w->top != t || w->open != 0, 0))
+            fji_check_leftovers(w, t);
         w->open = open;
 #else
         fn(arg);
-        if (__builtin_expect(w->head != h, 0))
-            fji_check_leftovers(w, h);
+        if (__builtin_expect(w->top != t, 0))
+            fji_check_leftovers(w, t);
 #endif
     }
 }
