@@ -101,13 +101,14 @@ void fji_sleep_search_end(fji_sleep *s)
         wake(s, 1);
 }
 
-bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx)
+bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps)
 {
     uint32_t e = fji_load_acquire_32(&s->epoch);        /* K0 [S2] */
     fji_faa_seq_cst_64(&s->state, PARK_ONE - SEARCH_ONE);       /* K1 */
     fji_fence_atomic_load();                            /* K2 [S1] */
     bool slept = false;
     if (!recheck(ctx)) {                                /* K3 */
+        fji_store_relaxed_64(sleeps, fji_load_relaxed_64(sleeps) + 1);  /* stats.h */
         fji_futex_wait(&s->epoch, e);                   /* K4 [S2] */
         slept = true;
     }

@@ -25,9 +25,10 @@ void fji_sleep_search_end(fji_sleep *s);        /* found work */
 
 /* Park: called while searching. recheck(ctx) runs after the announcement
  * and must look at every place work (or the caller's exit condition) can
- * appear; if it returns true the worker does not sleep. Returns true if it
- * slept. Either way the caller is searching again afterwards. */
-bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx);
+ * appear; if it returns true the worker does not sleep. Otherwise *sleeps
+ * (the caller's own counter) is incremented before it sleeps. Returns true
+ * if it slept. Either way the caller is searching again afterwards. */
+bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps);
 
 /* Wake every parked worker (destroy, a wait group released in-task waiters). */
 void fji_sleep_wake_all(fji_sleep *s);

@@ -211,8 +211,7 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
         }
         rounds = 0;
         struct recheck rc = { w, done, ctx };
-        if (fji_sleep_park(s, recheck, &rc))
-            fji_stat_add(&w->stats.sleeps, 1);
+        fji_sleep_park(s, recheck, &rc, &w->stats.sleeps);
     }
     if (searching)
         fji_sleep_search_end(s);
