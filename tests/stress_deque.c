@@ -13,9 +13,9 @@
 #include "deque.h"
 
 #if defined(__SANITIZE_THREAD__)
-#define DEFAULT_TASKS 150000u
+#define DEFAULT_TASKS 250000u
 #else
-#define DEFAULT_TASKS 1000000u
+#define DEFAULT_TASKS 3000000u
 #endif
 #define THIEVES 2
 
