@@ -33,10 +33,13 @@
  *   [J1] publish: the producer writes the record, then exchanges tail (seq-cst
  *        RMW). A consumer that acquire-loads tail > h sees record h. The RMW
  *        also is P1 of the wake-up protocol (sleep.c [S1]).
- *   [J2] claim: a consumer copies record h through relaxed words (it may be
- *        rewritten if another consumer already took h and the producer
- *        wrapped around), then CASes head h -> h+1. Success means head was
- *        still h, so by I2 the copy was stable; failure discards the copy.
+ *   [J2] claim: a consumer copies records h .. h+k-1 through relaxed words
+ *        (they may be rewritten if another consumer already took them and
+ *        the producer wrapped around), then CASes head h -> h+k. Success means
+ *        head was still h, so by I2 the copies were stable; failure discards
+ *        them. A consumer takes at most half of what it sees (and at most what
+ *        its deque can hold), so one hungry worker does not starve the rest;
+ *        the batch goes to its deque, where others can steal it.
  *   [J3] destroy vs submit (store-buffering shape): the producer exchanges
  *        busy = 1, then (fji_fence_atomic_load) reads the pool's CLOSING bit;
  *        destroy sets CLOSING with an RMW, fences, then waits for every busy
@@ -71,12 +74,14 @@ struct fji_ring {
 };
 
 struct fji_producer {
-    /* producer's line */
+    /* written by the producer, read by consumers on every take */
     _Alignas(64) uint64_t tail;
     fji_ring *ring;
-    uint32_t busy;                /* [J3] */
+    /* the producer's own lines */
+    _Alignas(64) uint32_t busy;   /* [J3]; read by destroy only */
+    uint64_t head_seen;           /* a head value read earlier: head only grows */
     fji_task stage;               /* the record being filled */
-    /* consumers' line */
+    /* written by consumers */
     _Alignas(64) uint64_t head;
     /* registry: immutable after registration except owned/refs */
     _Alignas(64) fji_producer *next;
@@ -245,11 +250,15 @@ static int grow(fji_producer *q, uint64_t head, uint64_t tail)
 int fji_producer_commit(fji_producer *q)
 {
     uint64_t t = q->tail;                               /* producer-only */
-    uint64_t h = fji_load_acquire_64(&q->head);
-    if (t - h > q->ring->mask) {                        /* full: I2 */
-        int e = grow(q, h, t);
-        if (e)
-            return e;
+    if (t - q->head_seen > q->ring->mask) {             /* maybe full: I2 */
+        /* Re-read head only now: it only grows, so an old value is a safe
+         * underestimate, and the consumers' line stays theirs. */
+        q->head_seen = fji_load_acquire_64(&q->head);
+        if (t - q->head_seen > q->ring->mask) {
+            int e = grow(q, q->head_seen, t);
+            if (e)
+                return e;
+        }
     }
     fji_ring *r = q->ring;
     fji_task_store_racy(&r->slots[t & r->mask], &q->stage);     /* [J2] */
@@ -262,17 +271,24 @@ void fji_producer_end(fji_producer *q)
     fji_store_release_32(&q->busy, 0);                  /* [J3] */
 }
 
-static bool take_from(fji_producer *q, fji_task *out)
+/* Claim up to max records (at most half of what is there, at least one)
+ * into out[]; returns how many. [J2] for a run of records: every record in
+ * [h, h+k) is stable while head == h (I2), and the CAS h -> h+k checks that. */
+static unsigned take_from(fji_producer *q, fji_task *out, unsigned max)
 {
     for (;;) {
         uint64_t h = fji_load_acquire_64(&q->head);
         uint64_t t = fji_load_acquire_64(&q->tail);     /* [J1] */
         if (h >= t)
-            return false;
+            return 0;
+        uint64_t k = (t - h + 1) / 2;
+        if (k > max)
+            k = max;
         fji_ring *r = fji_load_acquire_ptr((void *const *)&q->ring);   /* [J4] */
-        fji_task_load_racy(out, &r->slots[h & r->mask]);
-        if (fji_cas_seq_cst_64(&q->head, h, h + 1))     /* [J2] */
-            return true;
+        for (uint64_t i = 0; i < k; i++)
+            fji_task_load_racy(&out[i], &r->slots[(h + i) & r->mask]);
+        if (fji_cas_seq_cst_64(&q->head, h, h + k))     /* [J2] */
+            return (unsigned)k;
     }
 }
 
@@ -281,16 +297,17 @@ static bool nonempty(fji_producer *q)
     return fji_load_relaxed_64(&q->head) < fji_load_relaxed_64(&q->tail);
 }
 
-bool fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out)
+unsigned fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out, unsigned max)
 {
-    if (*hint && nonempty(*hint) && take_from(*hint, out))
-        return true;
+    unsigned k;
+    if (*hint && nonempty(*hint) && (k = take_from(*hint, out, max)))
+        return k;
     for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
-        if (nonempty(q) && take_from(q, out)) {
+        if (nonempty(q) && (k = take_from(q, out, max))) {
             *hint = q;
-            return true;
+            return k;
         }
-    return false;
+    return 0;
 }
 
 bool fji_inject_nonempty(fji_inject *in)

@@ -41,7 +41,8 @@ int       fji_producer_commit(fji_producer *q);
 void      fji_producer_end(fji_producer *q);
 
 /* Consumer side (any worker). */
-bool fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out);
+/* Claim 1..max records into out[] (0: nothing found). */
+unsigned fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out, unsigned max);
 bool fji_inject_nonempty(fji_inject *in);
 void fji_inject_wait_idle(fji_inject *in);    /* destroy: no producer busy */
 

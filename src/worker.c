@@ -44,6 +44,7 @@
 __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
 
 #define SEARCH_ROUNDS 64u          /* rounds before parking: ~50-200 us */
+#define INJECT_BATCH  16u          /* records claimed from an injection queue at once */
 
 int fj_worker_id(void)
 {
@@ -106,6 +107,35 @@ static bool pop_own(fji_worker *w, fji_task *t)
     }
 }
 
+/* Claim a batch from the injection queues: run the first, queue the rest in
+ * our deque, published at once so idle workers can steal them. */
+static bool take_injected(fji_worker *w, fji_task *t)
+{
+    fji_task batch[INJECT_BATCH];
+    fji_hot *h = &w->deque.hot;
+    size_t room = (size_t)(h->end - h->top);
+    unsigned max = room < INJECT_BATCH ? (unsigned)room + 1 : INJECT_BATCH;
+    unsigned k = fji_inject_take(&w->pool->inject, &w->inject_hint, batch, max);
+    if (k == 0)
+        return false;
+    *t = batch[0];
+    if (k > 1) {
+        for (unsigned i = k - 1; i >= 1; i--) {         /* batch[1] on top */
+            fji_task *s = fji_deque_reserve(&w->deque);
+            s->fn = batch[i].fn;
+            s->arg = batch[i].arg;
+            s->group = NULL;
+            s->flags = batch[i].flags;
+            if (s->flags & FJI_TASK_COPY)
+                memcpy(s->payload, batch[i].payload, sizeof s->payload);
+            fji_deque_commit(&w->deque);
+        }
+        fji_deque_publish_all(&w->deque);               /* CAS: sleep.c P1 */
+        fji_sleep_notify(&w->pool->sleep);
+    }
+    return true;
+}
+
 /* Find a task (see top). *slot: the victim's slot if it is a stolen child. */
 static bool find(fji_worker *w, fji_task *t, fji_task **slot)
 {
@@ -113,7 +143,7 @@ static bool find(fji_worker *w, fji_task *t, fji_task **slot)
     if (pop_own(w, t))
         return true;
     fj_pool *p = w->pool;
-    if (fji_inject_take(&p->inject, &w->inject_hint, t))
+    if (take_injected(w, t))
         return true;
     unsigned n = p->size;
     if (n > 1) {
