@@ -112,7 +112,9 @@ struct run_ctx {
 static void run_trampoline(void *a)
 {
     struct run_ctx *c = a;
-    c->fn(c->arg);
+    /* Run fn as a task of its own, so the check that it synced its groups
+     * (task.c I2) happens before the caller is released, not after. */
+    fji_task_run_child(fji_self(), c->fn, c->arg);
     fji_store_release_32(&c->done, 1);          /* [G1] */
     fji_futex_wake(&c->done, 1);                /* c may be gone: os.c */
 }
