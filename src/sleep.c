@@ -43,6 +43,13 @@
  *        sees P1's work. If K2 is first, P3 sees K1's parked count and
  *        wakes. Without them both sides could read stale values, and the
  *        work would sit in a queue while every worker sleeps.
+ *   [S3] private work: a parking worker's K3 first sets every other worker's
+ *        splitreq (deque.c [D6]), after K2. An owner that reads the request
+ *        publishes with a CAS and runs P2-P3; K2 and P2 are seq-cst fences on
+ *        either side of that message, so P3 reads K1's parked count and wakes
+ *        someone. Without it a parked worker would never learn of work that
+ *        sits in another worker's private slots (the owner publishes only on
+ *        request), and a pool could run serially while workers sleep.
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
  *        if K0 already reads the incremented epoch, the wake happened before
  *        and K3 sees its cause; otherwise the futex wait returns at once

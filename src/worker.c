@@ -12,8 +12,11 @@
  * Own deque first keeps caches warm and stacks shallow; injection before
  * stealing keeps outside submissions moving while workers trade fork-join
  * work (as Go's schedule checks the global queue before stealing).
- * A worker with nothing to do searches for SEARCH_ROUNDS rounds with a
- * growing pause, then parks (sleep.c). help_until() is that loop with an exit
+ * A worker with nothing to do searches for SPIN_ROUNDS rounds with a
+ * growing pause, then YIELD_ROUNDS rounds with sched_yield between them (when
+ * the machine is oversubscribed - an outside submitter plus N workers on N
+ * cores - spinning would keep the submitter off the CPU it needs to make the
+ * work we are looking for), then parks (sleep.c). help_until() is that loop with an exit
  * condition: the main loop exits on destroy, fj_wg_wait inside a task exits
  * when the counter is released.
  *
@@ -33,6 +36,7 @@
 #define _GNU_SOURCE
 #include "worker.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +47,8 @@
 
 __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
 
-#define SEARCH_ROUNDS 64u          /* rounds before parking: ~50-200 us */
+#define SPIN_ROUNDS   32u          /* search rounds with a growing pause: ~50 us */
+#define YIELD_ROUNDS  32u          /* then rounds with sched_yield, then park */
 #define INJECT_BATCH  16u          /* records claimed from an injection queue at once */
 
 int fj_worker_id(void)
@@ -208,9 +213,21 @@ struct recheck {
     void *ctx;
 };
 
+/* sleep.c K3, after the parked announcement and its fence. Before looking
+ * for work, ask every other worker to publish some (splitreq): private
+ * deque slots are invisible to a parked worker, and an owner that sees the
+ * request publishes with a CAS and then wakes a parked worker (sleep.c P2,
+ * P3). The request is stored after the fence that follows the parked count,
+ * so an owner that reads it also reads parked > 0 ([S3] in sleep.c). */
 static bool recheck(void *arg)
 {
     struct recheck *r = arg;
+    fj_pool *p = r->w->pool;
+    for (unsigned i = 0; i < p->size; i++) {
+        uint32_t *req = &p->workers[i].deque.hot.splitreq;
+        if (i != r->w->id && !fji_load_relaxed_32(req))     /* deque.c [D6] */
+            fji_store_relaxed_32(req, 1);
+    }
     return r->done(r->ctx) || work_visible(r->w);
 }
 
@@ -234,9 +251,13 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
             fji_sleep_search_begin(s);
             searching = true;
         }
-        if (++rounds < SEARCH_ROUNDS) {
+        if (++rounds < SPIN_ROUNDS) {
             for (unsigned i = 0; i < rounds * 8; i++)
                 fji_cpu_relax();
+            continue;
+        }
+        if (rounds < SPIN_ROUNDS + YIELD_ROUNDS) {
+            sched_yield();              /* a preempted submitter may need this CPU */
             continue;
         }
         rounds = 0;
