@@ -1,0 +1,54 @@
+/* forja_util.h - pool setup shared by the forja benchmark programs: a pool of
+ * exactly the requested workers (never the default pool), warmed up so that
+ * every worker thread exists, has run and has stolen before timing starts. */
+#ifndef BENCH_FORJA_UTIL_H
+#define BENCH_FORJA_UTIL_H
+
+#include <forja.h>
+
+#include "bench.h"
+
+struct bench_warm { int n; uint64_t r; };
+
+static void bench_warm_task(void *p)
+{
+    struct bench_warm *a = (struct bench_warm *)p;
+    if (a->n < 2) {
+        a->r = (uint64_t)a->n;
+        return;
+    }
+    struct bench_warm x = { a->n - 1, 0 }, y = { a->n - 2, 0 };
+    fj_group g = FJ_GROUP_INIT;
+    fj_spawn(&g, bench_warm_task, &x);
+    bench_warm_task(&y);
+    fj_sync(&g);
+    a->r = x.r + y.r;
+}
+
+/* A pool of `threads` workers, warmed by a few small fork-join trees. */
+static inline fj_pool *bench_forja_pool(int threads)
+{
+    fj_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.workers = (unsigned)threads;
+    fj_pool *pool = NULL;
+    int rc = fj_pool_create(&pool, &cfg);
+    if (rc != 0)
+        bench_fail("fj_pool_create(%d workers): error %d", threads, rc);
+    for (int i = 0; i < 3; i++) {
+        struct bench_warm w = { 22, 0 };
+        rc = fj_run(pool, bench_warm_task, &w);
+        if (rc != 0 || w.r != 17711)
+            bench_fail("warm-up fj_run: error %d, fib(22) = %" PRIu64, rc, w.r);
+    }
+    return pool;
+}
+
+static inline void bench_forja_done(fj_pool *pool)
+{
+    int rc = fj_pool_destroy(pool);
+    if (rc != 0)
+        bench_fail("fj_pool_destroy: error %d", rc);
+}
+
+#endif /* BENCH_FORJA_UTIL_H */

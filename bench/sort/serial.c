@@ -1,0 +1,37 @@
+/* sort, serial: the same four-way merge sort with serial merges. */
+#include "sort.h"
+
+static void msort(uint64_t *a, uint64_t *tmp, size_t n)
+{
+    if (n <= SORT_CUT) {
+        sort_serial_small(a, n);
+        return;
+    }
+    size_t q = n / 4;
+    msort(a, tmp, q);
+    msort(a + q, tmp + q, q);
+    msort(a + 2 * q, tmp + 2 * q, q);
+    msort(a + 3 * q, tmp + 3 * q, n - 3 * q);
+    sort_merge_serial(a, q, a + q, q, tmp);
+    sort_merge_serial(a + 2 * q, q, a + 3 * q, n - 3 * q, tmp + 2 * q);
+    sort_merge_serial(tmp, 2 * q, tmp + 2 * q, n - 2 * q, a);
+}
+
+int main(int argc, char **argv)
+{
+    int threads;
+    long n;
+    bench_args(argc, argv, &threads, &n);
+    uint64_t *a = sort_alloc(n), *tmp = sort_alloc(n);
+    sort_fill(a, n);
+    sort_fill(tmp, n);
+    uint64_t sum = sort_checksum(a, n);
+    bench_clock c = bench_start();
+    msort(a, tmp, (size_t)n);
+    bench_clock e = bench_stop(c);
+    sort_check(a, n, sum);
+    bench_report_u64("sort", threads, n, sum, e);
+    free(a);
+    free(tmp);
+    return 0;
+}
