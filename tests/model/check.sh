@@ -1,0 +1,121 @@
+#!/bin/sh
+# check.sh - model-check forja's concurrency protocols with spin.
+#
+#   deque.pml  the split deque (src/deque.c): every task runs exactly once,
+#              nothing deadlocks; then four planted bugs, each of which the
+#              check must catch (proof that the model is not vacuous).
+#   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
+#              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
+#              (parker) the [S1] RMW+fence is a plain store and spin must
+#              find the lost wake-up, whose trail is printed.
+#
+# Usage: tests/model/check.sh [-q] [--full]
+#   -q      no counterexample narratives
+#   --full  also the larger deque bounds (capacity 3 and 4 with 4 tasks:
+#           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
+# Prints PASS/FAIL per property and exits non-zero if any result is not the
+# expected one. Needs spin and a C compiler; the default run takes about
+# 15 s on one core and under 1 GB of memory.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+quiet=0 full=0
+for a in "$@"; do
+    case $a in
+    -q) quiet=1 ;;
+    --full) full=1 ;;
+    *) echo "usage: $0 [-q] [--full]"; exit 2 ;;
+    esac
+done
+for tool in spin "${CC:-cc}"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "check.sh: $tool not found (apt-get install spin gcc)"; exit 1; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/forja-model.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+cp "$here/deque.pml" "$here/sleep.pml" "$work/"
+cd "$work" || exit 1
+failures=0
+start=$(date +%s)
+
+# verify NAME PML "SPIN FLAGS" [PAN FLAGS]: build and run pan; leaves pan.out.
+verify() {
+    rm -f pan pan.c ./*.trail
+    # shellcheck disable=SC2086
+    spin $3 -a "$2" >spin.out 2>&1 || { cat spin.out; return 2; }
+    # shellcheck disable=SC2086
+    "${CC:-cc}" -O2 -w -DSAFETY -DCOLLAPSE -o pan pan.c || return 2
+    # -m: search depth; -w26: hash table; ${4:-} may add -A (no asserts) or -E (no end states)
+    # shellcheck disable=SC2086
+    ./pan -m200000 -w26 ${4:-} >pan.out 2>&1
+    return 0
+}
+
+# summary: "N states, T s"
+summary() {
+    st=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' pan.out | head -1)
+    tm=$(sed -n 's/^pan: elapsed time \([0-9.e+]*\) seconds.*/\1/p' pan.out | head -1)
+    printf '%s states, %s s' "$(printf '%.0f' "${st:-0}")" "${tm:-0}"
+}
+errors() { sed -n 's/.*errors: \([0-9]*\).*/\1/p' pan.out | head -1; }
+what() { grep -m1 -E '^pan:1?: ' pan.out | sed 's/^pan:1*: //; s/ (at depth.*//'; }
+
+report() {   # report OK|FAIL "text"
+    printf '%-5s %s\n' "$1" "$2"
+    [ "$1" = PASS ] || failures=$((failures + 1))
+}
+
+# expect_pass NAME PML FLAGS "ASSERTIONS MEAN" "END STATES MEAN": both
+# properties hold (an exhaustive search with no error).
+expect_pass() {
+    if ! verify "$1" "$2" "$3"; then report FAIL "$1: spin or cc failed"; return; fi
+    if [ "$(errors)" = 0 ] && grep -q 'Full statespace search' pan.out; then
+        s=$(summary)
+        report PASS "$1: $4 [$s]"
+        report PASS "$1: $5 [$s]"
+        return
+    fi
+    # pan stops at the first error: check each property alone to say which.
+    verify "$1" "$2" "$3" -E
+    if [ "$(errors)" = 0 ]; then report PASS "$1: $4 [$(summary)]"
+    else report FAIL "$1: $4: $(what)"; fi
+    verify "$1" "$2" "$3" -A
+    if [ "$(errors)" = 0 ]; then report PASS "$1: $5 [$(summary)]"
+    else report FAIL "$1: $5: $(what)"; fi
+    echo "      to replay: cd tests/model && spin $3 -a $2 && cc -DSAFETY -o pan pan.c && ./pan && spin $3 -t -p $2"
+}
+
+# expect_fail NAME PML FLAGS: spin must find an error; print the trail's story.
+expect_fail() {
+    if ! verify "$1" "$2" "$3"; then report FAIL "$1: spin or cc failed"; return; fi
+    if [ "$(errors)" != 0 ] && [ -f "$2.trail" ]; then
+        report PASS "$1: FAILS as expected: $(what) [$(summary)]"
+        if [ $quiet = 0 ] && [ "$2" = sleep.pml ]; then
+            # shellcheck disable=SC2086
+            spin $3 -t "$2" 2>/dev/null | sed -n 's/^ *MSC: /        /p'
+        fi
+    else
+        report FAIL "$1: expected a counterexample, spin found none [$(summary)]"
+    fi
+}
+
+D1="every task runs exactly once; I1-I4, [D4] hold"
+D2="no deadlock (no invalid end state)"
+echo "== deque.pml: 1 owner, 2 thieves (src/deque.c)"
+expect_pass "deque 4 tasks, capacity 2 (fills up)" deque.pml "-DCAP=2 -DNTASKS=4" "$D1" "$D2"
+expect_pass "deque 3 tasks, capacity 3, TSO" deque.pml "-DCAP=3 -DNTASKS=3 -DTSO" "$D1" "$D2"
+if [ $full = 1 ]; then
+    expect_pass "deque 4 tasks, capacity 3" deque.pml "-DCAP=3 -DNTASKS=4" "$D1" "$D2"
+    expect_pass "deque 4 tasks, capacity 4" deque.pml "-DCAP=4 -DNTASKS=4" "$D1" "$D2"
+fi
+expect_fail "deque mutant 1 (publish by plain store, no CAS [D1])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=1"
+expect_fail "deque mutant 2 (take-back by plain store, no CAS [D3])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=2"
+expect_fail "deque mutant 3 (child marked DONE before it ran [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=3"
+expect_fail "deque mutant 4 (WAITER bit by plain store, no CAS [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=4"
+
+echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
+expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \
+    "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
+expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
+expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
+
+echo "== model check: $failures unexpected result(s) in $(( $(date +%s) - start )) s"
+[ "$failures" = 0 ]

@@ -1,0 +1,515 @@
+/* deque.pml - the split deque of src/deque.c, one owner and two thieves,
+ * checked exhaustively by spin (tests/model/check.sh runs it).
+ *
+ * What it proves, for every interleaving of the bounded system:
+ *   exactly-once  every task is run exactly once: by the owner (private pop,
+ *                 take-back), by one thief (claim), or inline (deque full).
+ *                 exec_task() asserts the task never ran before; the final monitor
+ *                 asserts every task ran.
+ *   no deadlock   no reachable state where the owner is stuck (waiting for a
+ *                 stolen slot that nobody will mark DONE, or asleep on a
+ *                 slot's futex with nobody to wake it): spin's invalid end
+ *                 states.
+ *   sync          fj_sync returns only after every child has run
+ *                 (group.c I1: assert unrun == 0).
+ *   I1-I4, [D4]   the owner never writes a slot a thief still holds
+ *                 (assert !held[]), no slot is claimed twice, and
+ *                 drop_stolen's plain store of ts happens only when nothing
+ *                 is public.
+ * -DMUTANT=1..4 plants one known bug each (check.sh expects every one to
+ * fail): publish or take-back by plain store instead of CAS, a child marked
+ * DONE before it runs, the WAITER bit set by a plain store.
+ *
+ * Bounds (cpp macros, check.sh sets them): CAP slots (the deque is full at
+ * CAP: fj_spawn runs the child inline, fj_go goes to the injection queue),
+ * NTASKS tasks, 2 thieves. The owner's root task makes each task either a
+ * child (fj_spawn into its one group) or a detached task (fj_go from a task),
+ * syncs the group whenever it likes (several rounds of spawn/sync), then
+ * returns, and the worker loop drains what is left (worker.c pop_own).
+ * Thieves try to steal again whenever ts or splitreq has changed; an idle
+ * thief blocked there is a valid end state (a thief that stopped looking),
+ * a thief holding a slot always finishes it.
+ *
+ * Memory model. Every step is sequentially consistent here. That is sound for
+ * this protocol because the one word thieves write, ts, changes only by CAS
+ * (seq-cst RMW; a thief that wins its CAS reads-from the owner's last publish
+ * CAS or a later RMW: [D1]/[D2]), and a thief reads a slot's fields only
+ * after winning that CAS. The only plain (non-RMW) stores to shared words
+ * are: the slot fields (always followed by the publish CAS before a thief can
+ * read them), splitreq (a hint), the thief's relaxed "thief id" state store
+ * (a hint, followed in its program order by the DONE exchange), and
+ * drop_stolen's two relaxed stores (slot state FRESH, ts = (h,h)). With
+ * -DTSO the model puts those last two into an x86-TSO store buffer of the
+ * owner (its own later loads forward from the buffer, its RMWs drain it,
+ * a flusher process drains it at any time; it holds one drop_stolen at a
+ * time): the results are the same.
+ *
+ * Why there is no "bottom store + StoreLoad fence" here. Chase-Lev's owner
+ * pop stores bottom, fences, then reads top, because any slot may be stolen
+ * at any time; removing that fence breaks it on x86 (store buffering). In
+ * this split deque the owner's pops of private slots read and write only
+ * owner-private fields (top, the owner's copy of split): a thief can claim a
+ * slot only if ts says it is public, and only the owner's CAS can make it
+ * so. Every move of the split (publish [D1], take back [D3]) is a CAS: a
+ * locked RMW, which is its own full barrier. So there is no store whose
+ * delay past a later load could lose or duplicate a task, and no fence to
+ * remove. The StoreLoad barrier this runtime does need lives in the sleep
+ * protocol (src/sleep.c [S1], P2 <-> K2; also inject.c [J3] and wg.c [W2],
+ * same shape): tests/model/sleep.pml models it with store buffers and shows
+ * the lost wake-up when it is removed.
+ *
+ * Not modelled here: leapfrogging (the waiting owner stealing from the thief
+ * is this same protocol on the thief's deque), the sleep protocol (the
+ * publish CAS is its P1: sleep.pml), the injection queue (a full deque's
+ * fj_go goes there; inject.c), a thief's own deque (same protocol).
+ *
+ * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
+ * include/forja/detail.h as of commit 889a448.
+ */
+
+#ifndef CAP
+#define CAP 3
+#endif
+#ifndef MUTANT
+#define MUTANT 0      /* check.sh: 1-4 plant a known bug each; the check must fail */
+#endif
+#ifndef NTASKS
+#define NTASKS 4
+#endif
+#define NTHIEVES 2
+
+/* Slot states (deque.h): thief id + 1 is 1 or 2 here. */
+#define FRESH  0
+#define DONE   15                       /* FJI_SLOT_DONE */
+#define WAITER 16                       /* FJI_SLOT_WAITER */
+
+/* fji_deque_pop results (deque.h) */
+#define POP_EMPTY  0
+#define POP_TASK   1
+#define POP_STOLEN 2
+
+/* ---------------------------------------------------------------- shared */
+
+byte ts_tail, ts_split;   /* ts = tail << 32 | split: read and written as one
+                             word, always inside atomic { } */
+bit  splitreq;            /* [D6] */
+byte slot_task[CAP];      /* fn/arg: which task (1..NTASKS) */
+bit  slot_child[CAP];     /* group != NULL */
+byte slot_state[CAP];     /* [D5] */
+
+/* ---------------------------------------------------------------- owner */
+
+byte top;                 /* fji_hot.top as an index (head) */
+byte osplit;              /* fji_hot.split: the owner's copy of split */
+byte pending;             /* fji_group.pending of the root task's group */
+bit  owner_asleep;        /* blocked in FUTEX_WAIT on slot_state[wait_slot] */
+byte wait_slot;
+bit  owner_done;
+
+/* ---------------------------------------------------------------- ghosts */
+
+byte ran[NTASKS + 1];     /* how often each task ran */
+bit  held[CAP];           /* a thief is between its claim and DONE (I3) */
+byte unrun;               /* children spawned and not yet run */
+byte inflight;            /* thieves between a claim and the end of the task */
+
+#ifdef TSO
+/* The owner's store buffer for drop_stolen's two relaxed stores, oldest
+ * first. sb_state_slot: CAP = empty. */
+byte sb_state_slot = CAP; /* buffered: slot_state[sb_state_slot] = FRESH */
+bit  sb_ts;               /* buffered: ts = (sb_ts_val, sb_ts_val) */
+byte sb_ts_val;
+#define DRAIN (sb_state_slot == CAP && !sb_ts)   /* an RMW waits for this */
+#define OWN_TAIL  (sb_ts -> sb_ts_val : ts_tail)
+#define OWN_SPLIT (sb_ts -> sb_ts_val : ts_split)
+#define OWN_STATE(i) (sb_state_slot == (i) -> FRESH : slot_state[i])
+#else
+#define DRAIN true
+#define OWN_TAIL  ts_tail
+#define OWN_SPLIT ts_split
+#define OWN_STATE(i) slot_state[i]
+#endif
+
+inline exec_task(id, child)
+{
+    assert(id >= 1 && id <= NTASKS && ran[id] == 0);
+    ran[id]++;
+    if :: child -> unrun-- :: else fi
+}
+
+/* futex_wake(&slot_state[i], 1) (os.c): wakes the owner if it sleeps there. */
+inline futex_wake(i)
+{
+    atomic { if :: owner_asleep && wait_slot == i -> owner_asleep = 0; wait_slot = 0 :: else fi }
+}
+
+/* ------------------------------------------------------------ owner steps */
+
+/* deque.c:127 publish_to: move split up to ns. */
+inline publish_to(ns)
+{
+    do
+    :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }              /* :130 load */
+#if MUTANT == 1
+       atomic { DRAIN; ts_tail = lt; ts_split = ns; ok = 1 }  /* plain store */
+#else
+       atomic {                                              /* :131 CAS [D1] */
+           DRAIN;
+           if
+           :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1
+           :: else -> ok = 0
+           fi
+       }
+#endif
+       if
+       :: ok -> break
+       :: else                                               /* :133 a thief moved tail */
+       fi
+    od;
+    osplit = ns                                              /* :136 */
+}
+
+/* deque.c:139 fji_deque_publish_half, called from detail.h:103-104 via
+ * group.c:60 fji_spawn_publish. */
+inline publish_half()
+{
+    splitreq = 0;                                            /* :142 [D6] */
+    if
+    :: top == osplit                                         /* :144 nothing private */
+    :: else -> publish_to(osplit + (top - osplit + 1) / 2)   /* :146 the older half */
+    fi
+}
+
+/* deque.c:150 fji_deque_publish_all (go.c:355). */
+inline publish_all()
+{
+    if
+    :: top != osplit -> publish_to(top)                      /* :153-154 */
+    :: else
+    fi
+}
+
+/* deque.c:157 fji_deque_pop. The inline fj_sync loop (detail.h:118-123) is
+ * the private branch (:163-165): same test, same effect. */
+inline pop(res, si)
+{
+    h = top;                                                 /* :160 */
+    if
+    :: h == 0 -> res = POP_EMPTY                             /* :161 */
+    :: h > 0 && top > osplit ->                              /* :163 private */
+       top--; si = top; res = POP_TASK                       /* :164 */
+    :: else ->
+       assert(h == osplit);                                  /* I4 */
+       do
+       :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }           /* :168 acquire */
+          assert(ls == h && lt <= h);                        /* I1 */
+          if
+          :: lt >= h -> si = h - 1; res = POP_STOLEN; break  /* :170-172 */
+          :: else ->
+             ns = lt + (h - lt) / 2;                         /* :175 */
+#if MUTANT == 2
+             atomic { DRAIN; ts_tail = lt; ts_split = ns; ok = 1 }   /* plain store */
+#else
+             atomic {                                        /* :176 CAS [D3] */
+                 DRAIN;
+                 if
+                 :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1
+                 :: else -> ok = 0
+                 fi
+             }
+#endif
+             if
+             :: ok -> osplit = ns; top--; si = top; res = POP_TASK; break  /* :177-179 */
+             :: else                                         /* :181 retry */
+             fi
+          fi
+       od
+    fi
+}
+
+/* deque.c:184 fji_deque_drop_stolen. */
+inline drop_stolen()
+{
+    h = top - 1;                                             /* :187 */
+    assert(!held[h] && slot_state[h] == DONE);               /* I3: [D5] seen */
+    assert(OWN_TAIL == top && OWN_SPLIT == top);             /* [D4] nothing public */
+#ifdef TSO
+    DRAIN;                           /* the model's buffer holds one drop_stolen */
+    sb_state_slot = h;                                       /* :190 relaxed, buffered */
+    top = h; osplit = h;                                     /* :191 */
+    atomic { sb_ts = 1; sb_ts_val = h }                      /* :192 relaxed, buffered */
+#else
+    slot_state[h] = FRESH;                                   /* :190 relaxed */
+    top = h; osplit = h;                                     /* :191 */
+    atomic { ts_tail = h; ts_split = h }                     /* :192 [D4] relaxed */
+#endif
+}
+
+/* deque.c:239 fji_slot_sleep_until_done. */
+inline sleep_until_done(si)
+{
+    do
+    :: v = OWN_STATE(si);                                    /* :242 acquire */
+       if
+       :: v == DONE -> break                                 /* :243-244 */
+       :: v == FRESH -> (slot_state[si] != FRESH)            /* :245-247 spin */
+       :: else ->
+          if
+          :: (v & WAITER) == 0 ->
+#if MUTANT == 4
+             atomic { DRAIN; slot_state[si] = v | WAITER; ok = 1 }  /* plain store */
+#else
+             atomic {                                        /* :250 CAS */
+                 DRAIN;
+                 if
+                 :: slot_state[si] == v -> slot_state[si] = v | WAITER; ok = 1
+                 :: else -> ok = 0                           /* :251 DONE first */
+                 fi
+             }
+#endif
+             if :: ok -> v = v | WAITER :: else fi           /* :252 */
+          :: else -> ok = 1
+          fi;
+          if
+          :: ok ->                                           /* :254 FUTEX_WAIT */
+             atomic {
+                 DRAIN;                                      /* the syscall drains */
+                 if
+                 :: slot_state[si] == v -> owner_asleep = 1; wait_slot = si
+                 :: else                                     /* value changed */
+                 fi
+             }
+             !owner_asleep                                   /* woken (or never slept) */
+          :: else
+          fi
+       fi
+    od
+}
+
+/* group.c:67 wait_stolen: poll (leapfrogging finds nothing to steal in this
+ * model), then, after SYNC_SPINS + SYNC_YIELDS polls - here: at any time -
+ * sleep until DONE. Polling is modelled as blocking until the state changes,
+ * which is what an unbounded poll loop does. */
+inline wait_stolen(si)
+{
+    do
+    :: v = OWN_STATE(si);                                    /* :71 [D5] */
+       if
+       :: v == DONE -> break                                 /* :72-73 */
+       :: else ->
+          if
+          :: (slot_state[si] != v)                           /* :79-87 poll again */
+          :: sleep_until_done(si); break                     /* :79-82 */
+          fi
+       fi
+    od
+}
+
+/* ---------------------------------------------------------------- owner */
+
+active proctype owner()
+{
+    byte created, id, h, lt, ls, ns, si, v, res;
+    bit ok, sg;
+
+    /* The root task: spawn / go / sync in any order. */
+    do
+    :: created < NTASKS ->
+       created++;
+       id = created;
+       if
+       :: true ->                            /* fj_spawn(&g, ...), detail.h:84 */
+          if
+          :: top == CAP ->                   /* :92-94 full: group.c:49-57 inline */
+             d_step { unrun++; exec_task(id, 1) }
+          :: else ->
+             d_step {
+                 assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
+                 unrun++;
+                 slot_task[top] = id;        /* :96-99 */
+                 slot_child[top] = 1;
+                 top++;                      /* :100 */
+                 pending++                   /* :101 */
+             }
+             if
+             :: splitreq -> publish_half()   /* :103-104 */
+             :: else
+             fi
+          fi
+       :: true ->                            /* fj_go from a task: go.c:343 submit */
+          if
+          :: top == CAP ->                   /* go.c:349 reserve NULL: the injection
+                                                queue takes it (inject.c), runs once */
+             d_step { exec_task(id, 0) }
+          :: else ->
+             d_step {
+                 assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
+                 slot_task[top] = id;        /* go.c:351 fill, group NULL */
+                 slot_child[top] = 0;
+                 top++                       /* go.c:354 commit, deque.c:123 */
+             }
+             publish_all()                   /* go.c:355 */
+          fi
+       fi;
+       d_step { id = 0; lt = 0; ls = 0; ok = 0 }
+    :: pending > 0 ->                        /* fj_sync(&g): detail.h:116, group.c:91 */
+       do
+       :: pending == 0 ->                    /* detail.h:116, group.c:94 */
+          assert(unrun == 0);                /* group.c I1: every child has run */
+          break
+       :: else ->
+          pop(res, si);                      /* group.c:96 (inline: detail.h:118-123) */
+          if
+          :: res == POP_EMPTY -> assert(false)              /* group.c:97-99 fji_die */
+          :: res == POP_TASK ->
+             d_step {
+                 if
+                 :: slot_child[si] -> pending--             /* group.c:104 */
+                 :: else                                    /* group.c:101-102 detached */
+                 fi;
+                 exec_task(slot_task[si], slot_child[si]);  /* group.c:105 */
+                 slot_task[si] = 0; slot_child[si] = 0      /* (model: forget it) */
+             }
+          :: res == POP_STOLEN ->
+             wait_stolen(si);                               /* group.c:109 */
+             sg = slot_child[si];                           /* group.c:110 */
+             drop_stolen();                                 /* group.c:111 */
+             d_step {
+                 if :: sg -> pending-- :: else fi;          /* group.c:112-113 */
+                 slot_task[si] = 0; slot_child[si] = 0
+             }
+          fi;
+          d_step { h = 0; lt = 0; ls = 0; ns = 0; si = 0; v = 0; res = 0; ok = 0; sg = 0 }
+       od
+    :: created == NTASKS && pending == 0 -> break           /* the root task returns */
+    od;
+
+    /* worker.c:225 fji_worker_main: pop_own (worker.c:81) drains what the root
+     * task left (detached tasks, stolen or not). A stolen top that is not DONE
+     * makes pop_own return false; the worker searches elsewhere and retries:
+     * blocking until DONE is the same (ts cannot change meanwhile). */
+    do
+    :: pop(res, si);                                        /* worker.c:85 */
+       if
+       :: res == POP_EMPTY -> break                         /* worker.c:86-87 */
+       :: res == POP_STOLEN ->
+          (OWN_STATE(si) == DONE);                          /* worker.c:89-90 */
+          assert(!slot_child[si]);          /* children were all synced */
+          drop_stolen();                                    /* worker.c:91-95 */
+          d_step { slot_task[si] = 0; slot_child[si] = 0 }
+       :: res == POP_TASK ->
+          d_step {
+              assert(!slot_child[si]);      /* children were all synced */
+              exec_task(slot_task[si], 0);                  /* worker.c:97-105 */
+              slot_task[si] = 0; slot_child[si] = 0
+          }
+       fi;
+       d_step { h = 0; lt = 0; ls = 0; ns = 0; si = 0; v = 0; res = 0; ok = 0 }
+    od;
+    owner_done = 1
+}
+
+/* ---------------------------------------------------------------- thieves */
+
+/* fji_deque_mark_done, deque.c:227. */
+inline mark_done(si)
+{
+    atomic { old = slot_state[si]; slot_state[si] = DONE; held[si] = 0 }  /* :229 [D5] */
+    if
+    :: old & WAITER -> futex_wake(si)                       /* :230-231 */
+    :: else
+    fi
+}
+
+proctype thief(byte me)                      /* me = thief id + 1 (deque.c:216) */
+{
+    byte lt, ls, id, si, old;
+    bit ok, child, idle;
+    /* A failed attempt changes nothing but splitreq, so an idle thief retries
+     * only once ts or splitreq has changed (the states an unbounded retry loop
+     * reaches are the same); blocked here, it is a valid end state. */
+end_idle:
+    do
+    :: atomic {
+           (!idle || ts_tail != lt || ts_split != ls || !splitreq) ->
+           idle = 0; lt = ts_tail; ls = ts_split            /* :197 acquire [D1] */
+       }
+       if
+       :: lt >= ls ->                                       /* :199 nothing public */
+          if
+          :: !splitreq -> splitreq = 1                      /* :200-201 [D6] */
+          :: else
+          fi;
+          idle = 1                                          /* :202 return 0 */
+       :: else ->
+          atomic {                                          /* :204 CAS [D2] */
+              if
+              :: ts_tail == lt && ts_split == ls ->
+                 ts_tail = lt + 1; ok = 1;
+                 assert(!held[lt]); held[lt] = 1;           /* I2 */
+                 inflight++;
+                 /* :206-212 copy the record. Reading it in the CAS's step
+                  * is exact: the owner never writes a held slot (asserted
+                  * on every owner write). */
+                 si = lt; id = slot_task[si]; child = slot_child[si]
+              :: else -> idle = 1                           /* :205 lost a race */
+              fi
+          }
+          if
+          :: ok ->
+#if MUTANT == 3
+             mark_done(si);                  /* DONE before the child ran */
+             d_step { exec_task(id, child); inflight-- }
+#else
+             if
+             :: !child -> mark_done(si)                     /* :213-214 detached */
+             :: else -> slot_state[si] = me                 /* :216 relaxed [D5] */
+             fi;
+             d_step { exec_task(id, child); inflight-- }           /* worker.c:130-137 */
+             if
+             :: child -> mark_done(si)                      /* worker.c:135 I3 */
+             :: else
+             fi;
+#endif
+             d_step { lt = 0; ls = 0; id = 0; si = 0; old = 0; ok = 0; child = 0 }
+          :: else
+          fi
+       fi
+    od
+}
+
+#ifdef TSO
+/* The owner's store buffer drains to memory at any time, oldest first. */
+active proctype flusher()
+{
+end:
+    do
+    :: atomic { sb_state_slot != CAP -> slot_state[sb_state_slot] = FRESH; sb_state_slot = CAP }
+    :: atomic { sb_state_slot == CAP && sb_ts -> ts_tail = sb_ts_val; ts_split = sb_ts_val; sb_ts = 0 }
+    od
+}
+#endif
+
+init
+{
+    atomic {
+        run thief(1);
+        run thief(2)
+    }
+}
+
+/* Once everybody has finished, every task has run exactly once. */
+active proctype final_check()
+{
+    byte i;
+end:
+    atomic {
+        owner_done && inflight == 0 ->
+        i = 1;
+        do
+        :: i <= NTASKS -> assert(ran[i] == 1); i++
+        :: else -> break
+        od;
+        assert(pending == 0 && top == 0)
+    }
+}

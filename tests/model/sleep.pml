@@ -1,0 +1,277 @@
+/* sleep.pml - the post/park protocol of src/sleep.c on x86-TSO, checked by
+ * spin (tests/model/check.sh runs it).
+ *
+ * Property (sleep.c I1, no lost wake-up): never is work posted and not taken
+ * while the poster has finished and every worker sleeps in FUTEX_WAIT. A
+ * monitor asserts it; spin's invalid-end-state check adds that nothing else
+ * gets stuck.
+ *
+ * Actors: NW workers (1 or 2) running worker.c's help_until loop over one
+ * injection queue, and one poster that submits POSTS tasks from outside
+ * (go.c submit: inject.c commit, then fji_sleep_notify).
+ *
+ * Memory model: x86-TSO. Each thread has a store buffer for its plain
+ * (non-RMW) stores; its own loads forward from it; a locked RMW drains it
+ * first and acts on memory atomically; MFENCE and system calls (the futex
+ * path takes a lock in the kernel) drain it; a flusher process writes the
+ * oldest buffered store to memory at any time. As written, every store of
+ * the protocol is an RMW, so the buffers stay empty, and the [S1] fences
+ * (fji_fence_atomic_load = ck_pr_fence_atomic_load) emit no code on x86-64:
+ * the locked RMW before each is the barrier. On weakly ordered CPUs the
+ * fence emits a real barrier; TSO is the model where removing it is *not*
+ * obviously fatal, which is the point of checking.
+ *
+ * Broken variants (cpp):
+ *   -DBROKEN=1  poster side: P1 publishes with a plain store (what a naive
+ *               queue does: store tail) and P2 is gone.
+ *   -DBROKEN=2  park side: K1 announces the parked worker with a plain load
+ *               and store, and K2 is gone.
+ * Either is the store-buffering shape (x = 1; r1 = y || y = 1; r2 = x; both
+ * read 0) and spin finds the lost wake-up: the printf lines of the trail
+ * (spin -t) tell the story. Use NW=1 for them: with two workers a
+ * non-atomic K1 also loses counter updates, a different bug.
+ *
+ * Why this model and not a deque store buffer: forja's deque changes its
+ * shared word ts only by CAS (tests/model/deque.pml, top comment), so the
+ * StoreLoad race of Chase-Lev's pop does not exist there; the one this
+ * runtime has is here, between posting work and parking ([S1]), and the same
+ * shape in inject.c [J3] (submit vs destroy) and wg.c [W2].
+ *
+ * Not modelled: the CLOSING bit and wake_all (destroy: pool.c), the deque as
+ * a place to find work (its publish CAS is P1 exactly like the injection
+ * queue's exchange), stats counters.
+ *
+ * Line numbers refer to src/sleep.c, src/inject.c, src/worker.c, src/go.c as
+ * of commit 889a448.
+ */
+
+#ifndef NW
+#define NW 2
+#endif
+#if NW < 1 || NW > 2
+#error "NW must be 1 or 2"
+#endif
+#ifndef POSTS
+#define POSTS 2
+#endif
+#ifndef BROKEN
+#define BROKEN 0
+#endif
+
+/* ---------------------------------------------------------------- memory */
+
+byte tail;                /* the injection queue's tail: published tasks */
+byte head;                /* its head: tasks claimed by workers */
+byte searching;           /* state bits 0-19 (sleep.c) */
+byte parked;              /* state bits 20-39; one word with searching */
+byte epoch;               /* the futex word parked workers sleep on */
+
+/* ---------------------------------------------------------- store buffers */
+
+bit  sbp_full;            /* poster: one buffered store to tail */
+byte sbp_tail;
+bit  sbw_full[NW];        /* worker: one buffered store to the state word */
+byte sbw_searching[NW];
+byte sbw_parked[NW];
+
+#define POSTER_DRAINED (!sbp_full)
+#define WORKER_DRAINED(me) (!sbw_full[me])
+#define POSTER_TAIL (sbp_full -> sbp_tail : tail)
+#define W_SEARCHING(me) (sbw_full[me] -> sbw_searching[me] : searching)
+#define W_PARKED(me) (sbw_full[me] -> sbw_parked[me] : parked)
+
+/* ---------------------------------------------------------------- kernel */
+
+bit  asleep[NW];          /* in FUTEX_WAIT on epoch */
+byte nasleep;
+
+/* ---------------------------------------------------------------- ghosts */
+
+bit  poster_done;
+bit  lost;                 /* set by the monitor when I1 fails */
+
+/* sleep.c:77 wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
+ * caller's buffer is drained by the RMW. */
+inline wake_one(drained)
+{
+    atomic { drained; epoch++ }                              /* :79 [S2] */
+    atomic {                                                 /* :80 futex_wake */
+        if
+        :: asleep[0] -> asleep[0] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 0\n")
+#if NW > 1
+        :: asleep[1] -> asleep[1] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 1\n")
+#endif
+        :: else -> printf("MSC: FUTEX_WAKE finds nobody asleep\n")
+        fi
+    }
+}
+
+/* ---------------------------------------------------------------- poster */
+
+active proctype poster()
+{
+    byte n, s, p;
+    do
+    :: n < POSTS ->
+       n++;
+#if BROKEN == 1
+       d_step {                                              /* P1, broken: plain store */
+           sbp_full = 1; sbp_tail = POSTER_TAIL + 1;
+           printf("MSC: poster P1 stores tail = %d into its store buffer (no RMW)\n", sbp_tail)
+       }
+                                                             /* P2 removed */
+#else
+       atomic {                                              /* P1: inject.c:256 exchange */
+           POSTER_DRAINED; tail++;
+           printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
+       }
+       POSTER_DRAINED;           /* P2 sleep.c:85 [S1]: no code on x86 after the RMW */
+#endif
+       atomic {                                              /* P3 sleep.c:86 */
+           s = searching; p = parked;
+           printf("MSC: poster P3 reads state: searching %d parked %d\n", s, p)
+       }
+       if
+       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* sleep.c:87-88 */
+       :: else
+       fi;
+       d_step { s = 0; p = 0 }
+    :: n == POSTS -> break
+    od;
+    poster_done = 1
+}
+
+/* ---------------------------------------------------------------- workers */
+
+proctype worker(byte me)
+{
+    bit srch, found;
+    byte e, old_s, old_p;
+
+end_idle:                        /* worker.c:193 help_until, forever */
+    do
+    :: atomic {                  /* worker.c:194 find: inject.c:265 take_from
+                                    (loads head, tail; CAS head) */
+           WORKER_DRAINED(me);
+           if
+           :: head < tail -> head++; found = 1;
+              printf("MSC: worker %d takes task %d\n", me, head)
+           :: else -> found = 0
+           fi
+       }
+       if
+       :: found ->
+          if
+          :: srch ->                                         /* worker.c:195-197 */
+             atomic {                                        /* sleep.c:99 search_end */
+                 WORKER_DRAINED(me);
+                 old_s = searching; old_p = parked; searching--
+             }
+             if
+             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* :100-101 I3 */
+             :: else
+             fi;
+             srch = 0
+          :: else
+          fi
+          /* worker.c:200 run the task */
+       :: else ->
+          if
+          :: !srch ->                                        /* worker.c:203-206 */
+             atomic {                                        /* sleep.c:94 search_begin */
+                 WORKER_DRAINED(me); searching++;
+                 printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
+                        me, searching)
+             }
+             srch = 1
+          :: else
+          fi;
+          if
+          :: true                                            /* worker.c:207-211 spin, retry */
+          :: true ->                                         /* worker.c:212-214 park */
+             e = epoch;                                      /* K0 sleep.c:106 [S2] */
+#if BROKEN == 2
+             d_step {                                        /* K1, broken: load + plain store */
+                 old_s = W_SEARCHING(me); old_p = W_PARKED(me);
+                 sbw_searching[me] = old_s - 1;
+                 sbw_parked[me] = old_p + 1;
+                 sbw_full[me] = 1;
+                 printf("MSC: worker %d K1 stores parked = %d into its store buffer (no RMW)\n",
+                        me, sbw_parked[me])
+             }
+                                                             /* K2 removed */
+#else
+             atomic {                                        /* K1 sleep.c:107 */
+                 WORKER_DRAINED(me); searching--; parked++;
+                 printf("MSC: worker %d K1 announces parked = %d (RMW)\n", me, parked)
+             }
+             WORKER_DRAINED(me);         /* K2 sleep.c:108 [S1]: no code on x86 after the RMW */
+#endif
+             atomic {                                        /* K3 sleep.c:110 re-check: */
+                 found = head < tail;                        /* worker.c:161 work_visible */
+                 if
+                 :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
+                 :: else -> printf("MSC: worker %d K3 re-check reads tail = %d: nothing\n", me, tail)
+                 fi
+             }
+             if
+             :: found                                        /* sleep.c:110 found: undo K1 */
+             :: else ->
+                 atomic {                                    /* K4 sleep.c:112 FUTEX_WAIT */
+                     WORKER_DRAINED(me);                     /* a system call drains */
+                     if
+                     :: epoch == e -> asleep[me] = 1; nasleep++;
+                        printf("MSC: worker %d K4 sleeps (epoch %d unchanged)\n", me, e)
+                     :: else -> printf("MSC: worker %d K4 returns at once: epoch moved\n", me)
+                     fi
+                 }
+end_park:        !asleep[me]                                 /* blocked until woken */
+             fi;
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:115 */
+          fi
+       fi;
+       d_step { found = 0; e = 0; old_s = 0; old_p = 0 }
+    od
+}
+
+/* A store buffer writes its oldest store to memory at any time. */
+active proctype flusher()
+{
+    byte i;
+end:
+    do
+    :: atomic { sbp_full -> tail = sbp_tail; sbp_full = 0;
+                printf("MSC: poster's buffered tail = %d reaches memory\n", tail) }
+    :: atomic { sbw_full[0] -> searching = sbw_searching[0]; parked = sbw_parked[0];
+                sbw_full[0] = 0;
+                printf("MSC: worker 0's buffered state reaches memory\n") }
+#if NW > 1
+    :: atomic { sbw_full[1] -> searching = sbw_searching[1]; parked = sbw_parked[1];
+                sbw_full[1] = 0;
+                printf("MSC: worker 1's buffered state reaches memory\n") }
+#endif
+    od
+}
+
+/* I1: work posted, poster finished, every worker asleep: a lost wake-up. */
+active proctype lost_wakeup()
+{
+end:
+    atomic {
+        poster_done && !sbp_full && head < tail && nasleep == NW ->
+        printf("MSC: LOST WAKE-UP: %d task(s) queued, all %d worker(s) asleep\n",
+               tail - head, NW);
+        lost = 1;
+        assert(!lost)
+    }
+}
+
+init
+{
+    atomic {
+        run worker(0);
+#if NW > 1
+        run worker(1)
+#endif
+    }
+}
