@@ -26,10 +26,12 @@ import csv
 import datetime
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import time
 
 BENCHMARKS = ["fib", "nqueens", "skynet", "uts", "pfor", "spawn", "sort", "triad", "reduce"]
 
@@ -80,6 +82,11 @@ def parse_args():
                     "always run when there is a table to divide by it)")
     ap.add_argument("--n", help="size overrides, e.g. fib=30,uts=1000")
     ap.add_argument("--out", help="results folder (default: bench/results/<date-time>)")
+    ap.add_argument("--retries", type=int, default=3,
+                    help="re-runs of a run during which other processes used more than "
+                    "--busy of a core (default 3; the last try is kept, marked)")
+    ap.add_argument("--busy", type=float, default=0.25,
+                    help="cores of other processes' CPU that disturb a run (default 0.25)")
     ap.add_argument("--timeout", type=float, default=None,
                     help="seconds per program run (default 120 small, 600 large)")
     a = ap.parse_args()
@@ -152,14 +159,40 @@ def plan(a):
     return points, skipped
 
 
+def busy_seconds():
+    """CPU time the whole machine spent busy so far (steal included), or None."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal ...: all but idle, iowait
+    busy = v[0] + v[1] + v[2] + sum(v[5:8])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_one(a, b, rt, t, n):
-    """Runs one program; returns (row dict or None, error text or None)."""
+    """Runs one program; returns (row dict or None, error text or None).
+    row["foreign"] is the CPU (in cores) that other processes used meanwhile."""
     prog = os.path.join(a.bin, f"{b}-{rt}")
+    busy0, mine0, wall0 = busy_seconds(), children_cpu(), time.monotonic()
     try:
         p = subprocess.run([prog, str(t), str(n)], capture_output=True, text=True,
                            timeout=a.timeout)
     except subprocess.TimeoutExpired:
         return None, f"timed out after {a.timeout:.0f} s"
+    busy1, mine1, wall = busy_seconds(), children_cpu(), time.monotonic() - wall0
+    foreign = None
+    if busy0 is not None and busy1 is not None and wall > 0:
+        # /proc/stat counts whole clock ticks per CPU: allow one tick per CPU
+        # of error, so short runs are only called disturbed when clearly so.
+        slack = (os.cpu_count() or 1) / os.sysconf("SC_CLK_TCK")
+        foreign = max(0.0, (busy1 - busy0) - (mine1 - mine0) - slack) / wall
     if p.returncode != 0:
         err = (p.stderr.strip().splitlines() or [""])[-1]
         return None, f"exit {p.returncode}: {err}"
@@ -178,6 +211,7 @@ def run_one(a, b, rt, t, n):
         row["cpu_seconds"] = float(row["cpu_seconds"])
     except ValueError:
         return None, f"bad numbers: {lines[0]}"
+    row["foreign"] = foreign
     return row, None
 
 
@@ -208,14 +242,23 @@ class Results:
     def add(self, row):
         self.rows.append(row)
 
-    def med(self, b, rt, t, key="seconds"):
-        xs = [r[key] for r in self.rows if r["benchmark"] == b and r["runtime"] == rt
+    def point(self, b, rt, t):
+        """The runs of one point: the undisturbed ones if there are any."""
+        xs = [r for r in self.rows if r["benchmark"] == b and r["runtime"] == rt
               and int(r["threads"]) == t]
+        clean = [r for r in xs if not r.get("disturbed")]
+        return clean or xs
+
+    def tainted(self, b, rt, t):
+        xs = self.point(b, rt, t)
+        return bool(xs) and all(r.get("disturbed") for r in xs)
+
+    def med(self, b, rt, t, key="seconds"):
+        xs = [r[key] for r in self.point(b, rt, t)]
         return statistics.median(xs) if xs else None
 
     def cpu_per_wall(self, b, rt, t):
-        xs = [r["cpu_seconds"] / r["seconds"] for r in self.rows if r["benchmark"] == b
-              and r["runtime"] == rt and int(r["threads"]) == t and r["seconds"] > 0]
+        xs = [r["cpu_seconds"] / r["seconds"] for r in self.point(b, rt, t) if r["seconds"] > 0]
         return statistics.median(xs) if xs else None
 
     def runtimes(self, b):
@@ -245,6 +288,8 @@ def table(res, a, b):
             c = fmt_time(t)
             if b == "spawn" and t:
                 c += f" ({n / t / 1e6:.1f})"
+            if res.tainted(b, rt, p):
+                c += " *"
             cells.append(c)
         t1 = res.med(b, rt, 1)
         cells.append(fmt_ratio(t1 / ts) if (t1 and ts and rt != "serial") else "–")
@@ -429,30 +474,48 @@ def main():
     total = len(points) * a.reps
     log(f"{total} runs: {len(a.benchmarks)} benchmarks, threads {a.thread_list}, "
         f"{a.size} sizes, {a.reps} reps; results in {a.out}")
-    res, failures, done = Results(), [], 0
+    res, failures, noisy, done = Results(), [], [], 0
+    patience = 90.0       # seconds this run may spend waiting out other processes
     with open(os.path.join(a.out, "raw.csv"), "w", newline="") as raw:
         w = csv.writer(raw)
-        w.writerow(FIELDS + ["rep"])
+        w.writerow(FIELDS + ["rep", "foreign_cores"])
         for rep in range(a.reps):
             for b, rt, t in points:
                 done += 1
                 n = a.sizes[b]
-                row, err = run_one(a, b, rt, t, n)
                 tag = f"[{done}/{total}] {b:8} {rt:13} t={t:<3} n={n}"
+                for attempt in range(a.retries + 1):
+                    row, err = run_one(a, b, rt, t, n)
+                    if err or row["foreign"] is None or row["foreign"] <= a.busy:
+                        break
+                    if attempt < a.retries:
+                        log(f"{tag}: {fmt_time(row['seconds'])}, but other processes used "
+                            f"{row['foreign']:.2f} cores meanwhile: again")
+                        if patience > 0:     # let a short disturbance pass
+                            time.sleep(1.0)
+                            patience -= 1.0
                 if err:
                     failures.append(f"{b}-{rt} {t} {n}: {err}")
                     log(f"{tag}: FAIL {err}")
                     continue
+                disturbed = row["foreign"] is not None and row["foreign"] > a.busy
+                row["disturbed"] = disturbed
+                if disturbed:
+                    noisy.append(f"{b}-{rt} t={t} (other processes: {row['foreign']:.2f} cores)")
                 res.add(row)
-                w.writerow([row[k] for k in FIELDS] + [rep])
+                w.writerow([row[k] for k in FIELDS] + [rep, "" if row["foreign"] is None
+                                                      else f"{row['foreign']:.3f}"])
                 raw.flush()
-                log(f"{tag}: {fmt_time(row['seconds'])} (cpu {row['cpu_seconds']:.3f} s)")
+                log(f"{tag}: {fmt_time(row['seconds'])} (cpu {row['cpu_seconds']:.3f} s)"
+                    + (" DISTURBED" if disturbed else ""))
 
     parts = [f"## forja benchmarks: {a.size} sizes, threads {','.join(map(str, a.thread_list))}, "
              f"median of {a.reps}", "",
              "T1/Ts: one-thread time over serial C (the runtime's overhead). Ts/Tp: speedup "
              "over serial C. peer/forja: the runtime's time over forja's at the same thread "
-             "count (above 1: forja is faster). cpu/wall: CPU-seconds per wall-second.", ""]
+             "count (above 1: forja is faster). cpu/wall: CPU-seconds per wall-second. "
+             "Medians leave out runs that other processes disturbed, unless every "
+             "repetition was disturbed: then the time is marked *.", ""]
     for b in a.benchmarks:
         if res.runtimes(b):
             parts += [table(res, a, b), ""]
@@ -461,6 +524,9 @@ def main():
         parts += [tg, ""]
     if skipped:
         parts += ["Skipped (no program): " + ", ".join(skipped), ""]
+    if noisy:
+        parts += [f"Disturbed runs (other processes used over {a.busy} of a core through "
+                  f"{a.retries + 1} tries; kept): " + "; ".join(noisy), ""]
     if failures:
         parts += ["FAILED runs:", ""] + [f"- {f}" for f in failures] + [""]
     text = "\n".join(parts)
