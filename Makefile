@@ -14,7 +14,7 @@ ARGS    ?=
 TEST_PKGS  = cmake make gcc pkg-config libck-dev libcriterion-dev
 BENCH_PKGS = $(TEST_PKGS) clang libomp-dev libtbb-dev g++ golang-go python3 gnuplot-nox
 
-.PHONY: all build test test-plain test-asan test-tsan test-install deps-test deps-bench \
+.PHONY: all build test test-plain test-asan test-tsan test-install test-bench-smoke deps-test deps-bench \
         bench bench-bin examples callgrind clean
 
 all: build
@@ -60,7 +60,7 @@ examples: build
 # Debug checks stay on (no NDEBUG) at -O2 so the misuse aborts are tested.
 test: deps-test
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-plain test-asan test-tsan test-install examples || exit 1; \
+	$(MAKE) --no-print-directory test-plain test-asan test-tsan test-install test-bench-smoke examples || exit 1; \
 	echo "forja: all test stages passed in $$(( $$(date +%s) - start )) s"
 
 test-plain: deps-test
@@ -87,6 +87,12 @@ test-install: build
 	  sh -c 'cc -o $(BUILD)/consumer-pc tests/consumer/consumer.c $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)'
 	./$(BUILD)/consumer-pc
 	@echo "forja: find_package and pkg-config consumers OK"
+
+# Every benchmark program present (peers whose toolchain is missing are
+# skipped with a warning) runs once at a tiny size and must verify its result.
+test-bench-smoke: deps-test
+	$(call cmake_build,$(BUILD)/bench-smoke,-DCMAKE_BUILD_TYPE=Release -DFORJA_BENCH=ON -DFORJA_TESTS=OFF -DFORJA_EXAMPLES=OFF)
+	sh bench/smoke.sh $(BUILD)/bench-smoke/bench
 
 # -------------------------------------------------------------------- bench
 bench: deps-bench
