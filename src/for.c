@@ -9,8 +9,9 @@
  * result is bit-identical across runs and worker counts.
  *
  * Lazy (grain 0): split only when another worker is hungry. A piece runs its
- * range in chunks of 1, 2, 4, ... iterations (capped at chunk_max, about
- * 1/16 of a worker's share) and, before each chunk, looks at its worker's
+ * range in chunks of 1, 2, 4, ... iterations (capped at chunk_max, 1/256
+ * of a worker's share: a hungry thief waits at most one chunk for its answer,
+ * and a loop makes a few hundred body calls per worker at most) and, before each chunk, looks at its worker's
  * splitreq flag - set by a thief that found no public work on this worker
  * (deque.c [D6]). If set, it spawns the right half of what remains (the
  * spawn publishes it at once, detail.h) and carries on with the left half.
@@ -187,7 +188,7 @@ static int run_loop(fj_pool *pool, loop *L, size_t begin, size_t end, void *acc)
     if (!p)
         return e;
     if (!L->grain) {
-        size_t share = (end - begin) / ((size_t)p->size * 16);
+        size_t share = (end - begin) / ((size_t)p->size * 256);
         L->chunk_max = share ? share : 1;
     }
     piece root = { L, begin, end, acc };

@@ -37,9 +37,9 @@
  *        (they may be rewritten if another consumer already took them and
  *        the producer wrapped around), then CASes head h -> h+k. Success means
  *        head was still h, so by I2 the copies were stable; failure discards
- *        them. A consumer takes at most half of what it sees (and at most what
- *        its deque can hold), so one hungry worker does not starve the rest;
- *        the batch goes to its deque, where others can steal it.
+ *        them. A consumer takes at most INJECT_BATCH records (and at most what its
+ *        deque can hold); the batch goes to its deque, published, where
+ *        other workers can steal it, so one claim does not starve the rest.
  *   [J3] destroy vs submit (store-buffering shape): the producer exchanges
  *        busy = 1, then (fji_fence_atomic_load) reads the pool's CLOSING bit;
  *        destroy sets CLOSING with an RMW, fences, then waits for every busy
@@ -271,8 +271,7 @@ void fji_producer_end(fji_producer *q)
     fji_store_release_32(&q->busy, 0);                  /* [J3] */
 }
 
-/* Claim up to max records (at most half of what is there, at least one)
- * into out[]; returns how many. [J2] for a run of records: every record in
+/* Claim up to max records into out[]; returns how many. [J2] for a run of records: every record in
  * [h, h+k) is stable while head == h (I2), and the CAS h -> h+k checks that. */
 static unsigned take_from(fji_producer *q, fji_task *out, unsigned max)
 {
@@ -281,7 +280,7 @@ static unsigned take_from(fji_producer *q, fji_task *out, unsigned max)
         uint64_t t = fji_load_acquire_64(&q->tail);     /* [J1] */
         if (h >= t)
             return 0;
-        uint64_t k = (t - h + 1) / 2;
+        uint64_t k = t - h;
         if (k > max)
             k = max;
         fji_ring *r = fji_load_acquire_ptr((void *const *)&q->ring);   /* [J4] */
