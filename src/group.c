@@ -30,6 +30,12 @@
  *   I1  When fj_sync returns, every child spawned into the group has returned
  *       and its effects are visible ([D5] acquire on the stolen ones).
  *   I2  A worker waiting in fj_sync runs only the thief's tasks.
+ *   I3  A stolen slot is dropped only while it is the top slot: a task
+ *       leapfrogged during the wait may return leaving detached (fj_go) slots
+ *       above it, and those are popped and run first. (Found by the soak
+ *       driver: dropping "the top" after the wait dropped such a slot instead,
+ *       and the group's count reached zero with its stolen child still in
+ *       the deque.)
  * Checked by: tests/test_group.c, tests/stress_pool.c.
  */
 #include <sched.h>
@@ -106,7 +112,13 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
             }
             break;
         case FJI_POP_STOLEN: {
-            wait_stolen(w, s);
+            if (fji_slot_state(s) != FJI_SLOT_DONE) {   /* deque.c [D5] */
+                /* Tasks leapfrogged meanwhile run on top of this frame and
+                 * may leave detached slots above s: pop again, so those run
+                 * first and s is dropped only when it is the top (I3). */
+                wait_stolen(w, s);
+                break;
+            }
             fji_group *sg = s->group;
             fji_deque_drop_stolen(&w->deque);
             if (sg)
