@@ -11,10 +11,12 @@ BUILD   ?= build
 CMAKE   ?= cmake
 ARGS    ?=
 
-TEST_PKGS  = cmake make gcc pkg-config libck-dev libcriterion-dev
+TEST_PKGS  = cmake make gcc pkg-config libck-dev libcriterion-dev spin
+SECONDS   ?= 600
+SANITIZE  ?=
 BENCH_PKGS = $(TEST_PKGS) clang libomp-dev libtbb-dev g++ golang-go python3 gnuplot-nox
 
-.PHONY: all build test test-plain test-asan test-tsan test-install test-bench-smoke deps-test deps-bench \
+.PHONY: all build test test-plain test-asan test-tsan test-model test-install test-bench-smoke soak deps-test deps-bench \
         bench bench-bin examples callgrind clean
 
 all: build
@@ -60,7 +62,7 @@ examples: build
 # Debug checks stay on (no NDEBUG) at -O2 so the misuse aborts are tested.
 test: deps-test
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-plain test-asan test-tsan test-install test-bench-smoke examples || exit 1; \
+	$(MAKE) --no-print-directory test-plain test-asan test-tsan test-model test-install test-bench-smoke examples || exit 1; \
 	echo "forja: all test stages passed in $$(( $$(date +%s) - start )) s"
 
 test-plain: deps-test
@@ -74,6 +76,18 @@ test-asan: deps-test
 test-tsan: deps-test
 	$(call cmake_build,$(BUILD)/tsan,-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DFORJA_SANITIZE=thread -DFORJA_EXAMPLES=OFF)
 	cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS)
+
+# spin: the split deque and the sleep protocol, exhaustively for small
+# bounds, plus planted bugs the check must catch (about 20 s).
+test-model: deps-test
+	sh tests/model/check.sh -q
+
+# The randomized soak driver for as long as asked, optionally under a
+# sanitizer: make soak SECONDS=600 SANITIZE=thread (or address, or empty).
+soak: deps-test
+	$(call cmake_build,$(BUILD)/soak-$(or $(SANITIZE),plain),-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DFORJA_SANITIZE=$(SANITIZE) -DFORJA_EXAMPLES=OFF)
+	cd $(BUILD)/soak-$(or $(SANITIZE),plain) && \
+	  TSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 ./tests/stress_soak $(SECONDS)
 
 # Install to a scratch prefix, then build a tiny consumer with find_package
 # and with pkg-config against it.
