@@ -73,7 +73,13 @@ expect_pass() {
         report PASS "$1: $5 [$s]"
         return
     fi
-    # pan stops at the first error: check each property alone to say which.
+    # Tell the counterexample's story (the model's printf lines), then check
+    # each property alone to say which failed (pan stops at the first error).
+    if [ $quiet = 0 ] && [ -f "$2.trail" ]; then
+        echo "      counterexample ($(what)):"
+        # shellcheck disable=SC2086
+        spin $3 -t "$2" 2>/dev/null | sed -n 's/^ *MSC: /        /p'
+    fi
     verify "$1" "$2" "$3" -E
     if [ "$(errors)" = 0 ]; then report PASS "$1: $4 [$(summary)]"
     else report FAIL "$1: $4: $(what)"; fi
@@ -88,7 +94,7 @@ expect_fail() {
     if ! verify "$1" "$2" "$3"; then report FAIL "$1: spin or cc failed"; return; fi
     if [ "$(errors)" != 0 ] && [ -f "$2.trail" ]; then
         report PASS "$1: FAILS as expected: $(what) [$(summary)]"
-        if [ $quiet = 0 ] && [ "$2" = sleep.pml ]; then
+        if [ $quiet = 0 ] && [ "$2" = sleep.pml ]; then     # the story of the lost wake-up
             # shellcheck disable=SC2086
             spin $3 -t "$2" 2>/dev/null | sed -n 's/^ *MSC: /        /p'
         fi
@@ -99,17 +105,22 @@ expect_fail() {
 
 D1="every task runs exactly once; I1-I4, [D4] hold"
 D2="no deadlock (no invalid end state)"
-echo "== deque.pml: 1 owner, 2 thieves (src/deque.c)"
-expect_pass "deque 4 tasks, capacity 2 (fills up)" deque.pml "-DCAP=2 -DNTASKS=4" "$D1" "$D2"
-expect_pass "deque 3 tasks, capacity 3, TSO" deque.pml "-DCAP=3 -DNTASKS=3 -DTSO" "$D1" "$D2"
+NL=-DNO_LEAPFROG
+echo "== deque.pml: 1 owner, 2 thieves (src/deque.c, group.c)"
+expect_pass "deque 4 tasks, capacity 2 (fills up)" deque.pml "-DCAP=2 -DNTASKS=4 $NL" "$D1" "$D2"
+expect_pass "deque 3 tasks, capacity 3, TSO" deque.pml "-DCAP=3 -DNTASKS=3 -DTSO $NL" "$D1" "$D2"
 if [ $full = 1 ]; then
-    expect_pass "deque 4 tasks, capacity 3" deque.pml "-DCAP=3 -DNTASKS=4" "$D1" "$D2"
-    expect_pass "deque 4 tasks, capacity 4" deque.pml "-DCAP=4 -DNTASKS=4" "$D1" "$D2"
+    expect_pass "deque 4 tasks, capacity 3" deque.pml "-DCAP=3 -DNTASKS=4 $NL" "$D1" "$D2"
+    expect_pass "deque 4 tasks, capacity 4" deque.pml "-DCAP=4 -DNTASKS=4 $NL" "$D1" "$D2"
 fi
-expect_fail "deque mutant 1 (publish by plain store, no CAS [D1])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=1"
-expect_fail "deque mutant 2 (take-back by plain store, no CAS [D3])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=2"
-expect_fail "deque mutant 3 (child marked DONE before it ran [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=3"
-expect_fail "deque mutant 4 (WAITER bit by plain store, no CAS [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=4"
+# fj_sync waiting for a stolen child leapfrogs: a task it runs meanwhile may
+# fj_go, leaving a detached slot above the awaited one (group.c wait_stolen,
+# deque.c drop_stolen): see docs/testing.md, "Known failures".
+expect_pass "deque 3 tasks, capacity 2, leapfrogging sync" deque.pml "-DCAP=2 -DNTASKS=3" "$D1" "$D2"
+expect_fail "deque mutant 1 (publish by plain store, no CAS [D1])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=1 $NL"
+expect_fail "deque mutant 2 (take-back by plain store, no CAS [D3])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=2 $NL"
+expect_fail "deque mutant 3 (child marked DONE before it ran [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=3 $NL"
+expect_fail "deque mutant 4 (WAITER bit by plain store, no CAS [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=4 $NL"
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \

@@ -16,6 +16,9 @@
  *                 (assert !held[]), no slot is claimed twice, and
  *                 drop_stolen's plain store of ts happens only when nothing
  *                 is public.
+ * Leapfrogging: while fj_sync waits for a stolen child, the owner may run a
+ * task stolen from the thief, which launches a detached task with fj_go
+ * (see wait_stolen below); -DNO_LEAPFROG checks the deque protocol alone.
  * -DMUTANT=1..4 plants one known bug each (check.sh expects every one to
  * fail): publish or take-back by plain store instead of CAS, a child marked
  * DONE before it runs, the WAITER bit set by a plain store.
@@ -58,13 +61,15 @@
  * same shape): tests/model/sleep.pml models it with store buffers and shows
  * the lost wake-up when it is removed.
  *
- * Not modelled here: leapfrogging (the waiting owner stealing from the thief
- * is this same protocol on the thief's deque), the sleep protocol (the
+ * Not modelled here: the thief's side of leapfrogging (the waiting owner
+ * stealing from the thief is this same protocol on the thief's deque), a
+ * leapfrogged task that waits inside (fj_wg_wait: its help loop pops this
+ * deque below its own base, see docs/testing.md), the sleep protocol (the
  * publish CAS is its P1: sleep.pml), the injection queue (a full deque's
  * fj_go goes there; inject.c), a thief's own deque (same protocol).
  *
  * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
- * include/forja/detail.h as of commit 889a448.
+ * include/forja/detail.h as of commit c5d6877.
  */
 
 #ifndef CAP
@@ -77,6 +82,7 @@
 #define NTASKS 4
 #endif
 #define NTHIEVES 2
+#define LF_TASK (NTASKS + 1)  /* the task a leapfrogged task leaves behind */
 
 /* Slot states (deque.h): thief id + 1 is 1 or 2 here. */
 #define FRESH  0
@@ -105,10 +111,11 @@ byte pending;             /* fji_group.pending of the root task's group */
 bit  owner_asleep;        /* blocked in FUTEX_WAIT on slot_state[wait_slot] */
 byte wait_slot;
 bit  owner_done;
+bit  lf_used;             /* the owner leapfrogged once */
 
 /* ---------------------------------------------------------------- ghosts */
 
-byte ran[NTASKS + 1];     /* how often each task ran */
+byte ran[NTASKS + 2];     /* how often each task ran (NTASKS + 1: LF_TASK) */
 bit  held[CAP];           /* a thief is between its claim and DONE (I3) */
 byte unrun;               /* children spawned and not yet run */
 byte inflight;            /* thieves between a claim and the end of the task */
@@ -132,7 +139,7 @@ byte sb_ts_val;
 
 inline exec_task(id, child)
 {
-    assert(id >= 1 && id <= NTASKS && ran[id] == 0);
+    assert(id >= 1 && id <= LF_TASK && ran[id] == 0);
     ran[id]++;
     if :: child -> unrun-- :: else fi
 }
@@ -156,7 +163,8 @@ inline publish_to(ns)
        atomic {                                              /* :131 CAS [D1] */
            DRAIN;
            if
-           :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1
+           :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1;
+              printf("MSC: owner publishes: ts = (tail %d, split %d), head %d\n", ts_tail, ts_split, top)
            :: else -> ok = 0
            fi
        }
@@ -204,7 +212,9 @@ inline pop(res, si)
        :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }           /* :168 acquire */
           assert(ls == h && lt <= h);                        /* I1 */
           if
-          :: lt >= h -> si = h - 1; res = POP_STOLEN; break  /* :170-172 */
+          :: lt >= h -> si = h - 1; res = POP_STOLEN;         /* :170-172 */
+             printf("MSC: owner pop: slot %d was stolen (task %d), wait for it\n", si, slot_task[si]);
+             break
           :: else ->
              ns = lt + (h - lt) / 2;                         /* :175 */
 #if MUTANT == 2
@@ -219,7 +229,9 @@ inline pop(res, si)
              }
 #endif
              if
-             :: ok -> osplit = ns; top--; si = top; res = POP_TASK; break  /* :177-179 */
+             :: ok -> osplit = ns; top--; si = top; res = POP_TASK;  /* :177-179 */
+                printf("MSC: owner takes back slot %d (task %d)\n", si, slot_task[si]);
+                break
              :: else                                         /* :181 retry */
              fi
           fi
@@ -231,6 +243,7 @@ inline pop(res, si)
 inline drop_stolen()
 {
     h = top - 1;                                             /* :187 */
+    printf("MSC: owner drop_stolen: resets slot %d (task %d), ts = (%d, %d)\n", h, slot_task[h], h, h);
     assert(!held[h] && slot_state[h] == DONE);               /* I3: [D5] seen */
     assert(OWN_TAIL == top && OWN_SPLIT == top);             /* [D4] nothing public */
 #ifdef TSO
@@ -286,10 +299,35 @@ inline sleep_until_done(si)
     od
 }
 
-/* group.c:67 wait_stolen: poll (leapfrogging finds nothing to steal in this
- * model), then, after SYNC_SPINS + SYNC_YIELDS polls - here: at any time -
- * sleep until DONE. Polling is modelled as blocking until the state changes,
- * which is what an unbounded poll loop does. */
+/* group.c:67 wait_stolen: poll, leapfrog, and after SYNC_SPINS +
+ * SYNC_YIELDS polls - here: at any time - sleep until DONE. Polling is
+ * modelled as blocking until the state changes, which is what an unbounded
+ * poll loop does.
+ * Leapfrogging (group.c:74-77, worker.c fji_worker_leapfrog): the owner
+ * steals a task X from the thief and runs it on this worker, on top of the
+ * waiting sync. X is not one of the model's tasks; what matters is what X
+ * does to this deque. Here, once per run, X launches a detached task with
+ * fj_go (go.c submit: push on this deque, publish_all) and returns; fj_go's
+ * task stays in the deque (task.c I2 allows detached slots to stay), above
+ * the slot the sync waits for. -DNO_LEAPFROG leaves this step out. */
+inline leapfrog()
+{
+    lf_used = 1;
+    printf("MSC: owner leapfrogs: runs a task stolen from the thief; it calls fj_go (task %d)\n", LF_TASK);
+    if
+    :: top == CAP -> d_step { exec_task(LF_TASK, 0) }       /* go.c:349 full: injection */
+    :: else ->
+       d_step {
+           assert(!held[top] && OWN_STATE(top) == FRESH);
+           slot_task[top] = LF_TASK;                        /* go.c:351 fill */
+           slot_child[top] = 0;
+           top++                                            /* go.c:354 commit */
+       }
+       publish_all()                                        /* go.c:355 */
+    fi;
+    d_step { lt = 0; ls = 0; ok = 0 }
+}
+
 inline wait_stolen(si)
 {
     do
@@ -299,6 +337,9 @@ inline wait_stolen(si)
        :: else ->
           if
           :: (slot_state[si] != v)                           /* :79-87 poll again */
+#ifndef NO_LEAPFROG
+          :: v != FRESH && !lf_used -> leapfrog()            /* :74-77 leapfrog */
+#endif
           :: sleep_until_done(si); break                     /* :79-82 */
           fi
        fi
@@ -326,6 +367,7 @@ active proctype owner()
              d_step {
                  assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
                  unrun++;
+                 printf("MSC: owner fj_spawn: task %d into slot %d\n", id, top);
                  slot_task[top] = id;        /* :96-99 */
                  slot_child[top] = 1;
                  top++;                      /* :100 */
@@ -344,6 +386,7 @@ active proctype owner()
           :: else ->
              d_step {
                  assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
+                 printf("MSC: owner fj_go: task %d into slot %d\n", id, top);
                  slot_task[top] = id;        /* go.c:351 fill, group NULL */
                  slot_child[top] = 0;
                  top++                       /* go.c:354 commit, deque.c:123 */
@@ -384,23 +427,23 @@ active proctype owner()
     :: created == NTASKS && pending == 0 -> break           /* the root task returns */
     od;
 
-    /* worker.c:225 fji_worker_main: pop_own (worker.c:81) drains what the root
+    /* worker.c:276 fji_worker_main: pop_own (worker.c:87) drains what the root
      * task left (detached tasks, stolen or not). A stolen top that is not DONE
      * makes pop_own return false; the worker searches elsewhere and retries:
      * blocking until DONE is the same (ts cannot change meanwhile). */
     do
-    :: pop(res, si);                                        /* worker.c:85 */
+    :: pop(res, si);                                        /* worker.c:91 */
        if
-       :: res == POP_EMPTY -> break                         /* worker.c:86-87 */
+       :: res == POP_EMPTY -> break                         /* worker.c:92-93 */
        :: res == POP_STOLEN ->
-          (OWN_STATE(si) == DONE);                          /* worker.c:89-90 */
+          (OWN_STATE(si) == DONE);                          /* worker.c:95-96 */
           assert(!slot_child[si]);          /* children were all synced */
-          drop_stolen();                                    /* worker.c:91-95 */
+          drop_stolen();                                    /* worker.c:97-101 */
           d_step { slot_task[si] = 0; slot_child[si] = 0 }
        :: res == POP_TASK ->
           d_step {
               assert(!slot_child[si]);      /* children were all synced */
-              exec_task(slot_task[si], 0);                  /* worker.c:97-105 */
+              exec_task(slot_task[si], 0);                  /* worker.c:103-111 */
               slot_task[si] = 0; slot_child[si] = 0
           }
        fi;
@@ -414,7 +457,10 @@ active proctype owner()
 /* fji_deque_mark_done, deque.c:227. */
 inline mark_done(si)
 {
-    atomic { old = slot_state[si]; slot_state[si] = DONE; held[si] = 0 }  /* :229 [D5] */
+    atomic {                                                 /* :229 [D5] */
+        old = slot_state[si]; slot_state[si] = DONE; held[si] = 0;
+        printf("MSC: thief marks slot %d DONE\n", si)
+    }
     if
     :: old & WAITER -> futex_wake(si)                       /* :230-231 */
     :: else
@@ -451,7 +497,8 @@ end_idle:
                  /* :206-212 copy the record. Reading it in the CAS's step
                   * is exact: the owner never writes a held slot (asserted
                   * on every owner write). */
-                 si = lt; id = slot_task[si]; child = slot_child[si]
+                 si = lt; id = slot_task[si]; child = slot_child[si];
+                 printf("MSC: thief %d claims slot %d (task %d)\n", me, si, id)
               :: else -> idle = 1                           /* :205 lost a race */
               fi
           }
@@ -465,9 +512,9 @@ end_idle:
              :: !child -> mark_done(si)                     /* :213-214 detached */
              :: else -> slot_state[si] = me                 /* :216 relaxed [D5] */
              fi;
-             d_step { exec_task(id, child); inflight-- }           /* worker.c:130-137 */
+             d_step { exec_task(id, child); inflight-- }           /* worker.c:165-173 */
              if
-             :: child -> mark_done(si)                      /* worker.c:135 I3 */
+             :: child -> mark_done(si)                      /* worker.c:170 I3 */
              :: else
              fi;
 #endif
@@ -510,6 +557,7 @@ end:
         :: i <= NTASKS -> assert(ran[i] == 1); i++
         :: else -> break
         od;
+        assert(ran[LF_TASK] == lf_used);
         assert(pending == 0 && top == 0)
     }
 }

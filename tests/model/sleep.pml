@@ -39,10 +39,13 @@
  *
  * Not modelled: the CLOSING bit and wake_all (destroy: pool.c), the deque as
  * a place to find work (its publish CAS is P1 exactly like the injection
- * queue's exchange), stats counters.
+ * queue's exchange), [S3] (K3 asking owners to publish private slots: a
+ * relaxed store after K2, read before the owner's P1-P3; same fences), the
+ * spin/yield phases of the search (any number of retries is modelled),
+ * stats counters.
  *
  * Line numbers refer to src/sleep.c, src/inject.c, src/worker.c, src/go.c as
- * of commit 889a448.
+ * of commit c5d6877.
  */
 
 #ifndef NW
@@ -90,12 +93,12 @@ byte nasleep;
 bit  poster_done;
 bit  lost;                 /* set by the monitor when I1 fails */
 
-/* sleep.c:77 wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
+/* sleep.c:84 wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
  * caller's buffer is drained by the RMW. */
 inline wake_one(drained)
 {
-    atomic { drained; epoch++ }                              /* :79 [S2] */
-    atomic {                                                 /* :80 futex_wake */
+    atomic { drained; epoch++ }                              /* :86 [S2] */
+    atomic {                                                 /* :87 futex_wake */
         if
         :: asleep[0] -> asleep[0] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 0\n")
 #if NW > 1
@@ -121,18 +124,18 @@ active proctype poster()
        }
                                                              /* P2 removed */
 #else
-       atomic {                                              /* P1: inject.c:256 exchange */
+       atomic {                                              /* P1: inject.c:265 exchange */
            POSTER_DRAINED; tail++;
            printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
        }
-       POSTER_DRAINED;           /* P2 sleep.c:85 [S1]: no code on x86 after the RMW */
+       POSTER_DRAINED;           /* P2 sleep.c:92 [S1]: no code on x86 after the RMW */
 #endif
-       atomic {                                              /* P3 sleep.c:86 */
+       atomic {                                              /* P3 sleep.c:93 */
            s = searching; p = parked;
            printf("MSC: poster P3 reads state: searching %d parked %d\n", s, p)
        }
        if
-       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* sleep.c:87-88 */
+       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* sleep.c:94-95 */
        :: else
        fi;
        d_step { s = 0; p = 0 }
@@ -148,9 +151,9 @@ proctype worker(byte me)
     bit srch, found;
     byte e, old_s, old_p;
 
-end_idle:                        /* worker.c:193 help_until, forever */
+end_idle:                        /* worker.c:234 help_until, forever */
     do
-    :: atomic {                  /* worker.c:194 find: inject.c:265 take_from
+    :: atomic {                  /* worker.c:241 find: inject.c:276 take_from
                                     (loads head, tail; CAS head) */
            WORKER_DRAINED(me);
            if
@@ -162,23 +165,23 @@ end_idle:                        /* worker.c:193 help_until, forever */
        if
        :: found ->
           if
-          :: srch ->                                         /* worker.c:195-197 */
-             atomic {                                        /* sleep.c:99 search_end */
+          :: srch ->                                         /* worker.c:242-245 */
+             atomic {                                        /* sleep.c:106 search_end */
                  WORKER_DRAINED(me);
                  old_s = searching; old_p = parked; searching--
              }
              if
-             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* :100-101 I3 */
+             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* :107-108 I3 */
              :: else
              fi;
              srch = 0
           :: else
           fi
-          /* worker.c:200 run the task */
+          /* worker.c:247 run the task */
        :: else ->
           if
-          :: !srch ->                                        /* worker.c:203-206 */
-             atomic {                                        /* sleep.c:94 search_begin */
+          :: !srch ->                                        /* worker.c:250-253 */
+             atomic {                                        /* sleep.c:101 search_begin */
                  WORKER_DRAINED(me); searching++;
                  printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
                         me, searching)
@@ -187,9 +190,9 @@ end_idle:                        /* worker.c:193 help_until, forever */
           :: else
           fi;
           if
-          :: true                                            /* worker.c:207-211 spin, retry */
-          :: true ->                                         /* worker.c:212-214 park */
-             e = epoch;                                      /* K0 sleep.c:106 [S2] */
+          :: true                                            /* worker.c:254-262 spin, yield, retry */
+          :: true ->                                         /* worker.c:263-265 park */
+             e = epoch;                                      /* K0 sleep.c:113 [S2] */
 #if BROKEN == 2
              d_step {                                        /* K1, broken: load + plain store */
                  old_s = W_SEARCHING(me); old_p = W_PARKED(me);
@@ -201,23 +204,23 @@ end_idle:                        /* worker.c:193 help_until, forever */
              }
                                                              /* K2 removed */
 #else
-             atomic {                                        /* K1 sleep.c:107 */
+             atomic {                                        /* K1 sleep.c:114 */
                  WORKER_DRAINED(me); searching--; parked++;
                  printf("MSC: worker %d K1 announces parked = %d (RMW)\n", me, parked)
              }
-             WORKER_DRAINED(me);         /* K2 sleep.c:108 [S1]: no code on x86 after the RMW */
+             WORKER_DRAINED(me);         /* K2 sleep.c:115 [S1]: no code on x86 after the RMW */
 #endif
-             atomic {                                        /* K3 sleep.c:110 re-check: */
-                 found = head < tail;                        /* worker.c:161 work_visible */
+             atomic {                                        /* K3 sleep.c:117 re-check: */
+                 found = head < tail;                        /* worker.c:196 work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
                  :: else -> printf("MSC: worker %d K3 re-check reads tail = %d: nothing\n", me, tail)
                  fi
              }
              if
-             :: found                                        /* sleep.c:110 found: undo K1 */
+             :: found                                        /* sleep.c:117 found: undo K1 */
              :: else ->
-                 atomic {                                    /* K4 sleep.c:112 FUTEX_WAIT */
+                 atomic {                                    /* K4 sleep.c:119 FUTEX_WAIT */
                      WORKER_DRAINED(me);                     /* a system call drains */
                      if
                      :: epoch == e -> asleep[me] = 1; nasleep++;
@@ -227,7 +230,7 @@ end_idle:                        /* worker.c:193 help_until, forever */
                  }
 end_park:        !asleep[me]                                 /* blocked until woken */
              fi;
-             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:115 */
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:122 */
           fi
        fi;
        d_step { found = 0; e = 0; old_s = 0; old_p = 0 }
