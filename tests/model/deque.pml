@@ -17,8 +17,9 @@
  *                 drop_stolen's plain store of ts happens only when nothing
  *                 is public.
  * Leapfrogging: while fj_sync waits for a stolen child, the owner may run a
- * task stolen from the thief, which launches a detached task with fj_go
- * (see wait_stolen below); -DNO_LEAPFROG checks the deque protocol alone.
+ * task stolen from the thief, which launches a detached task with fj_go, or
+ * waits inside on a wait group (see wait_stolen below); -DLF=0 checks the
+ * deque protocol alone, -DLF=1 or 2 one kind of leapfrogged task.
  * -DMUTANT=1..4 plants one known bug each (check.sh expects every one to
  * fail): publish or take-back by plain store instead of CAS, a child marked
  * DONE before it runs, the WAITER bit set by a plain store.
@@ -62,14 +63,13 @@
  * the lost wake-up when it is removed.
  *
  * Not modelled here: the thief's side of leapfrogging (the waiting owner
- * stealing from the thief is this same protocol on the thief's deque), a
- * leapfrogged task that waits inside (fj_wg_wait: its help loop pops this
- * deque below its own base, see docs/testing.md), the sleep protocol (the
+ * stealing from the thief is this same protocol on the thief's deque), the
+ * sleep protocol (the
  * publish CAS is its P1: sleep.pml), the injection queue (a full deque's
  * fj_go goes there; inject.c), a thief's own deque (same protocol).
  *
  * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
- * include/forja/detail.h as of commit c5d6877.
+ * include/forja/detail.h as of commit 2a73690.
  */
 
 #ifndef CAP
@@ -83,6 +83,9 @@
 #endif
 #define NTHIEVES 2
 #define LF_TASK (NTASKS + 1)  /* the task a leapfrogged task leaves behind */
+#ifndef LF
+#define LF 3                  /* leapfrogging: bit 0 fj_go, bit 1 in-task wait */
+#endif
 
 /* Slot states (deque.h): thief id + 1 is 1 or 2 here. */
 #define FRESH  0
@@ -178,7 +181,7 @@ inline publish_to(ns)
 }
 
 /* deque.c:139 fji_deque_publish_half, called from detail.h:103-104 via
- * group.c:60 fji_spawn_publish. */
+ * group.c:66 fji_spawn_publish. */
 inline publish_half()
 {
     splitreq = 0;                                            /* :142 [D6] */
@@ -299,20 +302,24 @@ inline sleep_until_done(si)
     od
 }
 
-/* group.c:67 wait_stolen: poll, leapfrog, and after SYNC_SPINS +
+/* group.c:73 wait_stolen: poll, leapfrog, and after SYNC_SPINS +
  * SYNC_YIELDS polls - here: at any time - sleep until DONE. Polling is
  * modelled as blocking until the state changes, which is what an unbounded
  * poll loop does.
- * Leapfrogging (group.c:74-77, worker.c fji_worker_leapfrog): the owner
+ * Leapfrogging (group.c:80-84, worker.c fji_worker_leapfrog): the owner
  * steals a task X from the thief and runs it on this worker, on top of the
  * waiting sync. X is not one of the model's tasks; what matters is what X
- * does to this deque. Here, once per run, X launches a detached task with
- * fj_go (go.c submit: push on this deque, publish_all) and returns; fj_go's
- * task stays in the deque (task.c I2 allows detached slots to stay), above
- * the slot the sync waits for. -DNO_LEAPFROG leaves this step out. */
-inline leapfrog()
+ * does to this deque, once per run:
+ *   LF & 1  X launches a detached task with fj_go (go.c submit: push on this
+ *           deque, publish_all) and returns; the task stays in the deque
+ *           (task.c I2 allows detached slots to stay), above the slot the
+ *           sync waits for.
+ *   LF & 2  X waits inside (fj_wg_wait on a wait group someone else
+ *           releases): worker.c help_until runs find() -> pop_own() on this
+ *           deque any number of times, which pops below X's own base.
+ * -DLF=0 leaves leapfrogging out (the deque protocol alone); default 3. */
+inline leapfrog_go()
 {
-    lf_used = 1;
     printf("MSC: owner leapfrogs: runs a task stolen from the thief; it calls fj_go (task %d)\n", LF_TASK);
     if
     :: top == CAP -> d_step { exec_task(LF_TASK, 0) }       /* go.c:349 full: injection */
@@ -328,19 +335,58 @@ inline leapfrog()
     d_step { lt = 0; ls = 0; ok = 0 }
 }
 
+/* worker.c:87 pop_own, as find() calls it from X's help loop. */
+inline leapfrog_wait()
+{
+    printf("MSC: owner leapfrogs: runs a task stolen from the thief; it waits inside (fj_wg_wait)\n");
+    do
+    :: pop(res2, si2);                                      /* worker.c:91 */
+       if
+       :: res2 == POP_EMPTY -> break                        /* worker.c:92-93 */
+       :: res2 == POP_STOLEN ->
+          if
+          :: OWN_STATE(si2) == DONE ->                      /* worker.c:95-96 */
+             printf("MSC:   its help loop (pop_own) drops stolen slot %d\n", si2);
+             sg = slot_child[si2];                          /* worker.c:97 */
+             drop_stolen();                                 /* worker.c:98 */
+             d_step {
+                 if :: sg -> pending-- :: else fi;          /* worker.c:99-100 */
+                 slot_task[si2] = 0; slot_child[si2] = 0; sg = 0
+             }
+          :: else -> break                                  /* worker.c:96 not done */
+          fi
+       :: res2 == POP_TASK ->                               /* worker.c:103-111 */
+          d_step {
+              if :: slot_child[si2] -> pending-- :: else fi;
+              exec_task(slot_task[si2], slot_child[si2]);
+              slot_task[si2] = 0; slot_child[si2] = 0
+          }
+       fi
+    :: break                                                /* the wait group is released */
+    od;
+    skip;                                                   /* X returns */
+    d_step { h = 0; lt = 0; ls = 0; ns = 0; res2 = 0; si2 = 0; ok = 0 }
+}
+
 inline wait_stolen(si)
 {
     do
-    :: v = OWN_STATE(si);                                    /* :71 [D5] */
+    :: atomic {
+           v = OWN_STATE(si);                                /* :77 [D5] */
+           printf("MSC: owner's fj_sync reads stolen slot %d: state %d\n", si, v)
+       }
        if
-       :: v == DONE -> break                                 /* :72-73 */
+       :: v == DONE -> break                                 /* :78-79 */
        :: else ->
           if
-          :: (slot_state[si] != v)                           /* :79-87 poll again */
-#ifndef NO_LEAPFROG
-          :: v != FRESH && !lf_used -> leapfrog()            /* :74-77 leapfrog */
+          :: (slot_state[si] != v)                           /* :85-93 poll again */
+#if LF & 1
+          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_go()     /* :80-84 */
 #endif
-          :: sleep_until_done(si); break                     /* :79-82 */
+#if LF & 2
+          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_wait()   /* :80-84 */
+#endif
+          :: sleep_until_done(si); break                     /* :85-88 */
           fi
        fi
     od
@@ -350,7 +396,7 @@ inline wait_stolen(si)
 
 active proctype owner()
 {
-    byte created, id, h, lt, ls, ns, si, v, res;
+    byte created, id, h, lt, ls, ns, si, v, res, si2, res2;
     bit ok, sg;
 
     /* The root task: spawn / go / sync in any order. */
@@ -361,7 +407,7 @@ active proctype owner()
        if
        :: true ->                            /* fj_spawn(&g, ...), detail.h:84 */
           if
-          :: top == CAP ->                   /* :92-94 full: group.c:49-57 inline */
+          :: top == CAP ->                   /* :92-94 full: group.c:55-63 inline */
              d_step { unrun++; exec_task(id, 1) }
           :: else ->
              d_step {
@@ -395,32 +441,37 @@ active proctype owner()
           fi
        fi;
        d_step { id = 0; lt = 0; ls = 0; ok = 0 }
-    :: pending > 0 ->                        /* fj_sync(&g): detail.h:116, group.c:91 */
+    :: pending > 0 ->                        /* fj_sync(&g): detail.h:116, group.c:97 */
        do
-       :: pending == 0 ->                    /* detail.h:116, group.c:94 */
+       :: pending == 0 ->                    /* detail.h:116, group.c:100 */
           assert(unrun == 0);                /* group.c I1: every child has run */
           break
        :: else ->
-          pop(res, si);                      /* group.c:96 (inline: detail.h:118-123) */
+          pop(res, si);                      /* group.c:102 (inline: detail.h:118-123) */
           if
-          :: res == POP_EMPTY -> assert(false)              /* group.c:97-99 fji_die */
+          :: res == POP_EMPTY -> assert(false)              /* group.c:103-105 fji_die */
           :: res == POP_TASK ->
              d_step {
                  if
-                 :: slot_child[si] -> pending--             /* group.c:104 */
-                 :: else                                    /* group.c:101-102 detached */
+                 :: slot_child[si] -> pending--             /* group.c:110 */
+                 :: else                                    /* group.c:107-108 detached */
                  fi;
-                 exec_task(slot_task[si], slot_child[si]);  /* group.c:105 */
+                 exec_task(slot_task[si], slot_child[si]);  /* group.c:111 */
                  slot_task[si] = 0; slot_child[si] = 0      /* (model: forget it) */
              }
           :: res == POP_STOLEN ->
-             wait_stolen(si);                               /* group.c:109 */
-             sg = slot_child[si];                           /* group.c:110 */
-             drop_stolen();                                 /* group.c:111 */
-             d_step {
-                 if :: sg -> pending-- :: else fi;          /* group.c:112-113 */
-                 slot_task[si] = 0; slot_child[si] = 0
-             }
+             if
+             :: OWN_STATE(si) != DONE ->                    /* group.c:115 [D5] */
+                wait_stolen(si);                            /* group.c:119 */
+                skip                                        /* group.c:120: pop again */
+             :: else ->
+                sg = slot_child[si];                        /* group.c:122 */
+                drop_stolen();                              /* group.c:123 */
+                d_step {
+                    if :: sg -> pending-- :: else fi;       /* group.c:124-125 */
+                    slot_task[si] = 0; slot_child[si] = 0
+                }
+             fi
           fi;
           d_step { h = 0; lt = 0; ls = 0; ns = 0; si = 0; v = 0; res = 0; ok = 0; sg = 0 }
        od
@@ -557,7 +608,7 @@ end:
         :: i <= NTASKS -> assert(ran[i] == 1); i++
         :: else -> break
         od;
-        assert(ran[LF_TASK] == lf_used);
+        assert(ran[LF_TASK] <= 1);
         assert(pending == 0 && top == 0)
     }
 }
