@@ -530,7 +530,7 @@ int main(int argc, char *argv[])
     return result;
 }
 
-Test(alloc, forja_fail_alloc_in_the_environment_makes_create_fail_from_the_nth_allocation,
+Test(alloc, forja_fail_alloc_in_a_forked_childs_environment_fails_create_from_the_nth_allocation,
      .timeout = 60)
 {
     char out[256];

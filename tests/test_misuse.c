@@ -140,7 +140,7 @@ static int run_aborting(const struct abort_row *row, char *err, size_t cap)
     return status;
 }
 
-Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_naming_it, .timeout = 120)
+Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_a_forked_child_naming_it, .timeout = 120)
 {
 #ifdef NDEBUG
     cr_skip_test("release build: these cases are undefined behaviour, not checked");

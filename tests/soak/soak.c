@@ -235,17 +235,18 @@ static void node_task(void *p)
         }
     }
     struct node kids[FAN];
-    fj_group g[2] = { FJ_GROUP_INIT, FJ_GROUP_INIT };
+    fj_group g0 = FJ_GROUP_INIT, g1 = FJ_GROUP_INIT;
+    fj_group *g[2] = { &g0, &g1 };
     size_t k = t->nkids[i];
     for (size_t c = 0; c < k; c++) {
         kids[c] = (struct node){ t, t->kid[i][c], 0 };
         if (c + 1 == k && (t->flags[i] & 1))
             node_task(&kids[c]);    /* the last child inline */
         else
-            fj_spawn(&g[(t->flags[i] & 1) ? c & 1 : 0], node_task, &kids[c]);
+            fj_spawn(g[(t->flags[i] & 1) ? c & 1 : 0], node_task, &kids[c]);
     }
-    fj_sync(&g[1]);
-    fj_sync(&g[0]);
+    fj_sync(g[1]);
+    fj_sync(g[0]);
     uint64_t s = mix(t->seed ^ i);
     for (size_t c = 0; c < k; c++)
         s += kids[c].sum;
@@ -732,10 +733,15 @@ static void lf_p(void *p)
 
 static void *lf_release(void *p)
 {
-    (void)p;
+    fj_pool *pool = p;
     while (!atomic_load(&lf_c_returned))
         sched_yield();
-    usleep(50000);                    /* C's slot is DONE by now */
+    usleep(20000);                    /* C's slot is DONE by now */
+    for (int i = 0; i < 8; i++) {     /* wake D's worker: its help loop looks */
+        fj_go(pool, lf_noop, NULL);   /* at its own deque first (pop_own) */
+        usleep(5000);
+    }
+    usleep(20000);
     fj_wg_done(&lf_wg);
     return NULL;
 }
@@ -749,7 +755,7 @@ static int lf_child(int variant)
         return 2;
     pthread_t rel;
     if (variant == 2)
-        pthread_create(&rel, NULL, lf_release, NULL);
+        pthread_create(&rel, NULL, lf_release, p);
     int e = fj_run(p, lf_p, NULL);
     if (variant == 2)
         pthread_join(rel, NULL);
