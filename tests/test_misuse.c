@@ -209,7 +209,6 @@ struct create_row { const char *what; fj_config cfg; int must_work; };
 
 static const struct create_row creates[] = {
     { "stack_size SIZE_MAX",       { .workers = 2, .stack_size = SIZE_MAX }, 0 },
-    { "stack_size 2^46",           { .workers = 2, .stack_size = (size_t)1 << 46 }, 0 },
     { "stack_size 1 (clamped)",    { .workers = 2, .stack_size = 1 }, 1 },
     { "stack_size 16 KiB",         { .workers = 2, .stack_size = 16 << 10 }, 1 },
     { "pin INT_MIN",               { .workers = 3, .pin = INT_MIN }, 1 },
