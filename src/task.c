@@ -107,7 +107,9 @@ void fji_task_run_child(fji_worker *w, fj_fn fn, void *arg)
     fji_task *base = h->top;
     uint32_t open = h->open;
     h->open = 0;                                /* I2 */
+    w->depth++;                                 /* worker.c I4 */
     fn(arg);
+    w->depth--;
     if (h->top != base || h->open)
         fji_check_leftovers(h, base);
     h->open = open;

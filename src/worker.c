@@ -30,6 +30,13 @@
  *       hands a record to one taker), on this thread, to completion.
  *   I3  A stolen child's slot is marked DONE (deque.c [D5]) only after the
  *       child has returned.
+ *   I4  A stolen slot is popped here only when no task is on this thread's
+ *       stack (depth 0: the idle loop). Inside a wait (fj_wg_wait in a task,
+ *       or a task leapfrogged by fj_sync) the top stolen slot may be the one
+ *       a suspended fj_sync below is waiting on; dropping it would leave that
+ *       sync waiting on a recycled slot. (Found by the soak driver's
+ *       leapfrog regression.) Private and public slots of the tasks below may
+ *       be popped and run: their groups' counts are this thread's.
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -82,8 +89,8 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
     return false;
 }
 
-/* Own deque: a task to run, or false (empty, or the top is stolen and not
- * done: skip the deque, do not wait here). */
+/* Own deque: a task to run, or false (empty, or the top is stolen: skip the
+ * deque, do not wait here). */
 static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
@@ -92,7 +99,9 @@ static bool pop_own(fji_worker *w, fji_task *t)
         if (r == FJI_POP_EMPTY)
             return false;
         if (r == FJI_POP_STOLEN) {
-            if (fji_slot_state(s) != FJI_SLOT_DONE)
+            /* I4: only with no task on this stack; otherwise the slot may be
+             * the one a suspended fj_sync below is waiting on (group.c). */
+            if (w->depth || fji_slot_state(s) != FJI_SLOT_DONE)
                 return false;
             fji_group *g = s->group;
             fji_deque_drop_stolen(&w->deque);

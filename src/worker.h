@@ -18,6 +18,7 @@ typedef struct fji_worker {
     uint32_t id;
     uint64_t rng;                 /* victim choice; owner-only */
     fji_producer *inject_hint;    /* the queue it last took from */
+    uint32_t depth;               /* tasks on this thread's stack (task.c) */
     fji_counters stats;
     pthread_t thread;
 } fji_worker;
