@@ -114,14 +114,16 @@ if [ $full = 1 ]; then
     expect_pass "deque 4 tasks, capacity 4" deque.pml "-DCAP=4 -DNTASKS=4 $NL" "$D1" "$D2"
 fi
 # fj_sync waiting for a stolen child leapfrogs tasks that run on this deque:
-# one that fj_go's (fixed in 2a73690), one that waits inside (open: see
-# docs/testing.md, "Known failures").
+# one that fj_go's, one that waits inside (mutants 5 and 6: the bugs found
+# there by the soak driver, fixed in c0234fd and 2a73690).
 expect_pass "deque 3 tasks, capacity 2, leapfrogged fj_go" deque.pml "-DCAP=2 -DNTASKS=3 -DLF=1" "$D1" "$D2"
 expect_pass "deque 3 tasks, capacity 2, leapfrogged in-task wait" deque.pml "-DCAP=2 -DNTASKS=3 -DLF=2" "$D1" "$D2"
 expect_fail "deque mutant 1 (publish by plain store, no CAS [D1])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=1 $NL"
 expect_fail "deque mutant 2 (take-back by plain store, no CAS [D3])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=2 $NL"
 expect_fail "deque mutant 3 (child marked DONE before it ran [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=3 $NL"
 expect_fail "deque mutant 4 (WAITER bit by plain store, no CAS [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=4 $NL"
+expect_fail "deque mutant 5 (helping wait drops a stolen slot; before c0234fd)" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=5 -DLF=2"
+expect_fail "deque mutant 6 (sync drops the top after leapfrogging; before 2a73690)" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=6 -DLF=1"
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \

@@ -20,9 +20,13 @@
  * task stolen from the thief, which launches a detached task with fj_go, or
  * waits inside on a wait group (see wait_stolen below); -DLF=0 checks the
  * deque protocol alone, -DLF=1 or 2 one kind of leapfrogged task.
- * -DMUTANT=1..4 plants one known bug each (check.sh expects every one to
+ * -DMUTANT=1..6 plants one known bug each (check.sh expects every one to
  * fail): publish or take-back by plain store instead of CAS, a child marked
- * DONE before it runs, the WAITER bit set by a plain store.
+ * DONE before it runs, the WAITER bit set by a plain store, and the two
+ * leapfrogging bugs the soak driver found (5: a helping wait drops the slot
+ * a suspended sync waits on, fixed in c0234fd; 6: sync drops the top slot
+ * after the wait even if a leapfrogged fj_go left one above, fixed in
+ * 2a73690).
  *
  * Bounds (cpp macros, check.sh sets them): CAP slots (the deque is full at
  * CAP: fj_spawn runs the child inline, fj_go goes to the injection queue),
@@ -69,14 +73,14 @@
  * fj_go goes there; inject.c), a thief's own deque (same protocol).
  *
  * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
- * include/forja/detail.h as of commit 2a73690.
+ * include/forja/detail.h as of commit c0234fd.
  */
 
 #ifndef CAP
 #define CAP 3
 #endif
 #ifndef MUTANT
-#define MUTANT 0      /* check.sh: 1-4 plant a known bug each; the check must fail */
+#define MUTANT 0      /* check.sh: 1-6 plant a known bug each; the check must fail */
 #endif
 #ifndef NTASKS
 #define NTASKS 4
@@ -316,7 +320,9 @@ inline sleep_until_done(si)
  *           sync waits for.
  *   LF & 2  X waits inside (fj_wg_wait on a wait group someone else
  *           releases): worker.c help_until runs find() -> pop_own() on this
- *           deque any number of times, which pops below X's own base.
+ *           deque any number of times, which may pop below X's own base
+ *           (private work of the tasks below), but leaves stolen slots
+ *           alone while a task is on the stack (worker.c I4).
  * -DLF=0 leaves leapfrogging out (the deque protocol alone); default 3. */
 inline leapfrog_go()
 {
@@ -335,27 +341,32 @@ inline leapfrog_go()
     d_step { lt = 0; ls = 0; ok = 0 }
 }
 
-/* worker.c:87 pop_own, as find() calls it from X's help loop. */
+/* worker.c:94 pop_own, as find() calls it from X's help loop. */
 inline leapfrog_wait()
 {
     printf("MSC: owner leapfrogs: runs a task stolen from the thief; it waits inside (fj_wg_wait)\n");
     do
-    :: pop(res2, si2);                                      /* worker.c:91 */
+    :: pop(res2, si2);                                      /* worker.c:98 */
        if
-       :: res2 == POP_EMPTY -> break                        /* worker.c:92-93 */
+       :: res2 == POP_EMPTY -> break                        /* worker.c:99-100 */
        :: res2 == POP_STOLEN ->
+#if MUTANT == 5
+          /* before c0234fd: a helping wait dropped a DONE stolen slot */
           if
-          :: OWN_STATE(si2) == DONE ->                      /* worker.c:95-96 */
+          :: OWN_STATE(si2) == DONE ->
              printf("MSC:   its help loop (pop_own) drops stolen slot %d\n", si2);
-             sg = slot_child[si2];                          /* worker.c:97 */
-             drop_stolen();                                 /* worker.c:98 */
+             sg = slot_child[si2];
+             drop_stolen();
              d_step {
-                 if :: sg -> pending-- :: else fi;          /* worker.c:99-100 */
+                 if :: sg -> pending-- :: else fi;
                  slot_task[si2] = 0; slot_child[si2] = 0; sg = 0
              }
-          :: else -> break                                  /* worker.c:96 not done */
+          :: else -> break
           fi
-       :: res2 == POP_TASK ->                               /* worker.c:103-111 */
+#else
+          break                      /* worker.c:104-105 I4: depth > 0, leave it */
+#endif
+       :: res2 == POP_TASK ->                               /* worker.c:112-120 */
           d_step {
               if :: slot_child[si2] -> pending-- :: else fi;
               exec_task(slot_task[si2], slot_child[si2]);
@@ -460,6 +471,16 @@ active proctype owner()
                  slot_task[si] = 0; slot_child[si] = 0      /* (model: forget it) */
              }
           :: res == POP_STOLEN ->
+#if MUTANT == 6
+             /* before 2a73690: wait, then drop the top, whatever it is */
+             wait_stolen(si);
+             sg = slot_child[si];
+             drop_stolen();
+             d_step {
+                 if :: sg -> pending-- :: else fi;
+                 slot_task[si] = 0; slot_child[si] = 0
+             }
+#else
              if
              :: OWN_STATE(si) != DONE ->                    /* group.c:115 [D5] */
                 wait_stolen(si);                            /* group.c:119 */
@@ -472,29 +493,30 @@ active proctype owner()
                     slot_task[si] = 0; slot_child[si] = 0
                 }
              fi
+#endif
           fi;
           d_step { h = 0; lt = 0; ls = 0; ns = 0; si = 0; v = 0; res = 0; ok = 0; sg = 0 }
        od
     :: created == NTASKS && pending == 0 -> break           /* the root task returns */
     od;
 
-    /* worker.c:276 fji_worker_main: pop_own (worker.c:87) drains what the root
+    /* worker.c:285 fji_worker_main: pop_own (worker.c:94) drains what the root
      * task left (detached tasks, stolen or not). A stolen top that is not DONE
      * makes pop_own return false; the worker searches elsewhere and retries:
      * blocking until DONE is the same (ts cannot change meanwhile). */
     do
-    :: pop(res, si);                                        /* worker.c:91 */
+    :: pop(res, si);                                        /* worker.c:98 */
        if
-       :: res == POP_EMPTY -> break                         /* worker.c:92-93 */
+       :: res == POP_EMPTY -> break                         /* worker.c:99-100 */
        :: res == POP_STOLEN ->
-          (OWN_STATE(si) == DONE);                          /* worker.c:95-96 */
+          (OWN_STATE(si) == DONE);                          /* worker.c:104-105 */
           assert(!slot_child[si]);          /* children were all synced */
-          drop_stolen();                                    /* worker.c:97-101 */
+          drop_stolen();                                    /* worker.c:106-110 */
           d_step { slot_task[si] = 0; slot_child[si] = 0 }
        :: res == POP_TASK ->
           d_step {
               assert(!slot_child[si]);      /* children were all synced */
-              exec_task(slot_task[si], 0);                  /* worker.c:103-111 */
+              exec_task(slot_task[si], 0);                  /* worker.c:112-120 */
               slot_task[si] = 0; slot_child[si] = 0
           }
        fi;
@@ -563,9 +585,9 @@ end_idle:
              :: !child -> mark_done(si)                     /* :213-214 detached */
              :: else -> slot_state[si] = me                 /* :216 relaxed [D5] */
              fi;
-             d_step { exec_task(id, child); inflight-- }           /* worker.c:165-173 */
+             d_step { exec_task(id, child); inflight-- }           /* worker.c:174-182 */
              if
-             :: child -> mark_done(si)                      /* worker.c:170 I3 */
+             :: child -> mark_done(si)                      /* worker.c:179 I3 */
              :: else
              fi;
 #endif

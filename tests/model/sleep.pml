@@ -45,7 +45,7 @@
  * stats counters.
  *
  * Line numbers refer to src/sleep.c, src/inject.c, src/worker.c, src/go.c as
- * of commit c5d6877.
+ * of commit c0234fd.
  */
 
 #ifndef NW
@@ -124,7 +124,7 @@ active proctype poster()
        }
                                                              /* P2 removed */
 #else
-       atomic {                                              /* P1: inject.c:265 exchange */
+       atomic {                                              /* P1: inject.c:267 exchange */
            POSTER_DRAINED; tail++;
            printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
        }
@@ -151,9 +151,9 @@ proctype worker(byte me)
     bit srch, found;
     byte e, old_s, old_p;
 
-end_idle:                        /* worker.c:234 help_until, forever */
+end_idle:                        /* worker.c:243 help_until, forever */
     do
-    :: atomic {                  /* worker.c:241 find: inject.c:276 take_from
+    :: atomic {                  /* worker.c:250 find: inject.c:278 take_from
                                     (loads head, tail; CAS head) */
            WORKER_DRAINED(me);
            if
@@ -165,7 +165,7 @@ end_idle:                        /* worker.c:234 help_until, forever */
        if
        :: found ->
           if
-          :: srch ->                                         /* worker.c:242-245 */
+          :: srch ->                                         /* worker.c:251-254 */
              atomic {                                        /* sleep.c:106 search_end */
                  WORKER_DRAINED(me);
                  old_s = searching; old_p = parked; searching--
@@ -177,10 +177,10 @@ end_idle:                        /* worker.c:234 help_until, forever */
              srch = 0
           :: else
           fi
-          /* worker.c:247 run the task */
+          /* worker.c:256 run the task */
        :: else ->
           if
-          :: !srch ->                                        /* worker.c:250-253 */
+          :: !srch ->                                        /* worker.c:259-262 */
              atomic {                                        /* sleep.c:101 search_begin */
                  WORKER_DRAINED(me); searching++;
                  printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
@@ -190,8 +190,8 @@ end_idle:                        /* worker.c:234 help_until, forever */
           :: else
           fi;
           if
-          :: true                                            /* worker.c:254-262 spin, yield, retry */
-          :: true ->                                         /* worker.c:263-265 park */
+          :: true                                            /* worker.c:263-271 spin, yield, retry */
+          :: true ->                                         /* worker.c:272-274 park */
              e = epoch;                                      /* K0 sleep.c:113 [S2] */
 #if BROKEN == 2
              d_step {                                        /* K1, broken: load + plain store */
@@ -211,7 +211,7 @@ end_idle:                        /* worker.c:234 help_until, forever */
              WORKER_DRAINED(me);         /* K2 sleep.c:115 [S1]: no code on x86 after the RMW */
 #endif
              atomic {                                        /* K3 sleep.c:117 re-check: */
-                 found = head < tail;                        /* worker.c:196 work_visible */
+                 found = head < tail;                        /* worker.c:205 work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
                  :: else -> printf("MSC: worker %d K3 re-check reads tail = %d: nothing\n", me, tail)

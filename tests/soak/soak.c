@@ -35,7 +35,7 @@
  * forked child (so an abort or a hang is reported and the soak goes on):
  * fj_sync waiting for a stolen child leapfrogs a task that (1) fj_go's a
  * detached task, or (2) waits inside on a wait group; see docs/testing.md
- * "Known failures".
+ * "Bugs these tests found" (fixed in 2a73690 and c0234fd).
  *
  * Output: one line at the end, "soak: ... tasks executed N ... failures F";
  * exit status 0 only if F is 0. A watchdog reports a round that makes no
