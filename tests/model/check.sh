@@ -1,9 +1,10 @@
 #!/bin/sh
 # check.sh - model-check forja's concurrency protocols with spin.
 #
-#   deque.pml  the split deque (src/deque.c): every task runs exactly once,
-#              nothing deadlocks; then four planted bugs, each of which the
-#              check must catch (proof that the model is not vacuous).
+#   deque.pml  the split deque (src/deque.c) and fj_sync's use of it
+#              (src/group.c, leapfrogging included): every task runs exactly
+#              once, nothing deadlocks; then six planted bugs, each of which
+#              the check must catch (proof that the model is not vacuous).
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
 #              (parker) the [S1] RMW+fence is a plain store and spin must
@@ -15,7 +16,7 @@
 #           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
 # Prints PASS/FAIL per property and exits non-zero if any result is not the
 # expected one. Needs spin and a C compiler; the default run takes about
-# 15 s on one core and under 1 GB of memory.
+# 40 s (half of it compiling pan) and under 1 GB of memory.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 quiet=0 full=0
