@@ -2,7 +2,8 @@
 #   make test    install what the build needs, build, run every test
 #                (plain, ASan+UBSan, TSan stress, install/consumer check)
 #   make bench   install what the benchmarks need, build, run the suite
-# Other targets: build, examples, bench-bin, soak, callgrind, clean.
+# Other targets: build, examples, bench-bin, callgrind, clean,
+#   soak (SECONDS=600 SANITIZE=thread|address SEED=n), test-arm64 (qemu).
 # Packages are installed with apt-get when run as root; otherwise the exact
 # command is printed and the target fails.
 
@@ -13,10 +14,12 @@ ARGS    ?=
 
 TEST_PKGS  = cmake make gcc pkg-config libck-dev libcriterion-dev spin
 SECONDS   ?= 600
+SEED      ?=
 SANITIZE  ?=
+ARM64_SOAK ?= 20
 BENCH_PKGS = $(TEST_PKGS) clang libomp-dev libtbb-dev g++ golang-go python3 gnuplot-nox
 
-.PHONY: all build test test-plain test-asan test-tsan test-model test-install test-bench-smoke soak deps-test deps-bench \
+.PHONY: all build test test-plain test-asan test-tsan test-model test-install test-bench-smoke soak test-arm64 deps-test deps-bench \
         bench bench-bin examples callgrind clean
 
 all: build
@@ -78,7 +81,7 @@ test-tsan: deps-test
 	cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS)
 
 # spin: the split deque and the sleep protocol, exhaustively for small
-# bounds, plus planted bugs the check must catch (about 20 s).
+# bounds, plus planted bugs the check must catch (about 35 s).
 test-model: deps-test
 	sh tests/model/check.sh -q
 
@@ -87,7 +90,14 @@ test-model: deps-test
 soak: deps-test
 	$(call cmake_build,$(BUILD)/soak-$(or $(SANITIZE),plain),-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DFORJA_SANITIZE=$(SANITIZE) -DFORJA_EXAMPLES=OFF)
 	cd $(BUILD)/soak-$(or $(SANITIZE),plain) && \
-	  TSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 ./tests/stress_soak $(SECONDS)
+	  TSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 ./tests/stress_soak $(SECONDS) $(SEED)
+
+# Optional, slow: cross-build for aarch64 and run the suites, the stress
+# programs and a soak of ARM64_SOAK seconds under qemu-aarch64. (qemu on x86
+# does not reorder like ARM does: tests/model covers weak memory.)
+test-arm64:
+	$(call need_pkgs,cmake gcc-aarch64-linux-gnu qemu-user)
+	sh tests/arm64/run.sh $(ARM64_SOAK)
 
 # Install to a scratch prefix, then build a tiny consumer with find_package
 # and with pkg-config against it.

@@ -184,7 +184,7 @@ static void run_piece(void *arg)
 static int run_loop(fj_pool *pool, loop *L, size_t begin, size_t end, void *acc)
 {
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, L->rbody ? "fj_reduce" : "fj_for");
     if (!p)
         return e;
     if (!L->grain) {

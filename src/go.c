@@ -86,7 +86,7 @@ int fj_go(fj_pool *pool, fj_fn fn, void *arg)
     if (!fn)
         return EINVAL;
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, "fj_go");
     if (!p)
         return e;
     return submit(p, fn, arg, 0, false);
@@ -97,7 +97,7 @@ int fj_go_copy(fj_pool *pool, fj_fn fn, const void *arg, size_t size)
     if (!fn || (size > 0 && !arg))
         return EINVAL;
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, "fj_go_copy");
     if (!p)
         return e;
     return submit(p, fn, arg, size, true);
@@ -129,7 +129,7 @@ int fj_run(fj_pool *pool, fj_fn fn, void *arg)
         return 0;
     }
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, "fj_run");
     if (!p)
         return e;
     struct run_ctx c = { fn, arg, 0 };

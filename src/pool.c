@@ -264,7 +264,7 @@ int fj_pool_destroy(fj_pool *p)
 unsigned fj_pool_size(const fj_pool *pool)
 {
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, "fj_pool_size");
     return p ? p->size : 0;
 }
 
@@ -295,10 +295,10 @@ static void child_after_fork(void)
     fji_tls_hot = NULL;
 }
 
-fj_pool *fji_pool_resolve(const fj_pool *pool, int *err)
+fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller)
 {
     if (pool) {
-        fji_pool_check(pool, "forja");
+        fji_pool_check(pool, caller);
         return (fj_pool *)pool;
     }
     fji_worker *w = fji_self();

@@ -24,9 +24,10 @@ struct fj_pool {
 };
 
 /* Resolve a pool argument: pool itself, else the caller's pool, else the
- * default pool (created on first use). NULL with *err = ENOMEM (or the create
+ * default pool (created on first use). caller names the API function for the
+ * debug check's message. NULL with *err = ENOMEM (or the create
  * error) if the default pool cannot be created. */
-fj_pool *fji_pool_resolve(const fj_pool *pool, int *err);
+fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller);
 
 /* Debug builds: abort if pool is not a live pool (destroyed twice, used after
  * destroy returned); release builds: nothing. */

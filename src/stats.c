@@ -18,7 +18,7 @@ int fj_pool_stats(const fj_pool *pool, fj_stats *out)
     if (!out)
         return EINVAL;
     int e;
-    fj_pool *p = fji_pool_resolve(pool, &e);
+    fj_pool *p = fji_pool_resolve(pool, &e, "fj_pool_stats");
     if (!p)
         return e;
     fj_stats s = { 0, 0, 0, 0 };
