@@ -201,7 +201,6 @@ static fji_producer *register_queue(fji_inject *in)
         q->refs = 2;
         q->next = in->list;
         fji_store_release_ptr((void **)&in->list, q);   /* consumers walk it */
-        in->count++;
     }
     pthread_mutex_unlock(&in->lock);
     n->serial = in->serial;

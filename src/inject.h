@@ -15,7 +15,6 @@ typedef struct fji_producer fji_producer;
 typedef struct fji_inject {
     pthread_mutex_t lock;         /* registration and teardown only */
     fji_producer *list;           /* append-only while the pool lives */
-    uint32_t count;               /* queues in list (for a round-robin start) */
     uint64_t serial;              /* unique per pool: keys the per-thread cache */
 } fji_inject;
 
@@ -32,8 +31,8 @@ fji_producer *fji_inject_mine(fji_inject *in);
  *            (begin already undid itself).
  *   stage    the record to fill (producer-private);
  *   commit   copies it into the ring (growing it: ENOMEM) and publishes it
- *            with a seq-cst RMW [J1], then runs the wake-up check (sleep.c
- *            P2-P3);
+ *            with a seq-cst RMW [J1]; the caller then runs the wake-up check
+ *            (sleep.c P2-P3) before end, while the pool is still pinned;
  *   end      clears busy (release) [J3]. */
 bool      fji_producer_begin(fji_producer *q, const uint64_t *closing_word, uint64_t closing_bit);
 fji_task *fji_producer_stage(fji_producer *q);

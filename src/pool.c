@@ -233,7 +233,6 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
         pool_free(p);
         return e;
     }
-    p->magic = FJI_POOL_MAGIC;
     registry_add(p);
     *out = p;
     return 0;
@@ -245,7 +244,6 @@ static void destroy(fj_pool *p)
     fji_inject_wait_idle(&p->inject);                   /* step 3, [J3] */
     stop_workers(p, p->size);                           /* step 4, [P1] */
     registry_remove(p);
-    p->magic = FJI_POOL_DEAD;
     pool_free(p);
 }
 

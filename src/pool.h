@@ -10,11 +10,7 @@
 #include "sleep.h"
 #include "worker.h"
 
-#define FJI_POOL_MAGIC 0x666f726au      /* "forj" */
-#define FJI_POOL_DEAD  0x64656164u      /* "dead": destroyed (debug check) */
-
 struct fj_pool {
-    uint32_t magic;
     unsigned size;
     fji_worker *workers;          /* size of them, each on its own lines */
     fji_sleep sleep;
