@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "forja.h"
+#include "support.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define ROUNDS 300
@@ -34,23 +35,6 @@ static void fail(const char *what, long got, long want)
 }
 
 /* ------------------------------------------------------------------ fib */
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
-}
 
 static long fib_iter(int n)
 {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "forja.h"
+#include "support.h"
 
 void fji_alloc_fail_after(uint64_t n);   /* src/os.c test hook, not API */
 
@@ -35,18 +36,6 @@ extern char **environ;
 static fj_pool *const untouched = (fj_pool *)(uintptr_t)0x7177;
 
 /* ----------------------------------------------------------- helpers */
-
-static int thread_count(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
 
 /* Joined threads may linger in /proc for a moment: poll, bounded. */
 static int settle_thread_count(int want)
@@ -57,23 +46,6 @@ static int settle_thread_count(int want)
         n = thread_count();
     }
     return n;
-}
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
 }
 
 static fj_pool *make_pool(unsigned workers)

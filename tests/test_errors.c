@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "forja.h"
+#include "support.h"
 
 void fji_alloc_fail_after(uint64_t n);   /* src/os.c test hook, not API */
 
@@ -179,18 +180,6 @@ Test(errors, valid_edge_arguments_succeed)
 }
 
 /* ---------------------------------------------------------- ENOMEM paths */
-
-static int thread_count(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
 
 /* Threads being joined may linger in /proc for a moment: poll, bounded. */
 static int settle_thread_count(int want)

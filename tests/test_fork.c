@@ -31,27 +31,11 @@
 #include <unistd.h>
 
 #include "forja.h"
+#include "support.h"
 
 extern char **environ;
 
 /* ------------------------------------------------------ the child's checks */
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
-}
 
 static atomic_int went;
 static fj_wg go_wg;

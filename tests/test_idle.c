@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "forja.h"
+#include "support.h"
 
 static double cpu_seconds(void)
 {
@@ -24,23 +25,6 @@ static void sleep_one_second(void)
     struct timespec ts = { 1, 0 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-}
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
 }
 
 static fj_wg wg;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "forja.h"
+#include "support.h"
 
 static void nothing(void *p) { (void)p; }
 static void body_nothing(size_t lo, size_t hi, void *a) { (void)lo; (void)hi; (void)a; }
@@ -183,18 +184,6 @@ Test(misuse, go_after_destroy_returned_aborts_in_debug_builds, .signal = SIGABRT
 
 /* --------------------------------------------------------------- edges */
 
-static int thread_count(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static int settle_thread_count(int want)
 {
     int n = thread_count();
@@ -216,23 +205,6 @@ static const struct create_row creates[] = {
     { "workers 1",                 { .workers = 1 }, 1 },
     { "workers 64",                { .workers = 64, .stack_size = 64 << 10 }, 1 },
 };
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
-}
 
 Test(misuse, absurd_configurations_either_work_or_fail_cleanly, .timeout = 120)
 {

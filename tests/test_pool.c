@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "forja.h"
+#include "support.h"
 
 extern char **environ;
 
@@ -210,23 +211,6 @@ int main(int argc, char *argv[])
 }
 
 /* --------------------------------------------------------- create/destroy */
-
-struct fib { int n; long r; };
-
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
-}
 
 Test(pool, create_and_destroy_many_times_with_every_setting, .timeout = 90)
 {

@@ -1,0 +1,43 @@
+/* support.h - helpers several test files share: a fork-join fib task and a
+ * count of this process's threads. Header-only (static), so each test stays
+ * one self-contained program. */
+#ifndef FORJA_TEST_SUPPORT_H
+#define FORJA_TEST_SUPPORT_H
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <forja.h>
+
+/* fib(n) with fj_spawn/fj_sync and no cutoff; f->r receives the result. */
+struct fib { int n; long r; };
+
+static inline void fib_task(void *p)
+{
+    struct fib *f = p;
+    if (f->n < 2) {
+        f->r = f->n;
+        return;
+    }
+    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
+    fj_group g = FJ_GROUP_INIT;
+    fj_spawn(&g, fib_task, &a);
+    fib_task(&b);
+    fj_sync(&g);
+    f->r = a.r + b.r;
+}
+
+/* Threads of this process (entries of /proc/self/task). */
+static inline int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+#endif
