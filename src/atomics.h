@@ -61,7 +61,6 @@ static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { return __at
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline void fji_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
-static inline void fji_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
 static inline void fji_fence_atomic_load(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_cpu_relax(void)
 {
@@ -96,7 +95,6 @@ static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { return ck_p
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return ck_pr_fas_32(p, v); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return ck_pr_fas_64(p, v); }
 static inline void fji_fence_seq_cst(void) { ck_pr_fence_memory(); }
-static inline void fji_fence_acquire(void) { ck_pr_fence_acquire(); }
 static inline void fji_fence_atomic_load(void) { ck_pr_fence_atomic_load(); }
 static inline void fji_cpu_relax(void) { ck_pr_stall(); }
 

@@ -165,7 +165,8 @@ int fji_deque_pop(fji_deque *d, fji_task **slot)
         return FJI_POP_TASK;
     }
     for (;;) {                                  /* I4: h == split */
-        uint64_t ts = fji_load_acquire_64(&d->ts);
+        uint64_t ts = fji_load_acquire_64(&d->ts);  /* [D2]: sees claims; the
+                                                       take-back CAS [D3] validates it */
         uint32_t t = TS_TAIL(ts);
         if (t >= h) {                           /* claimed: wait for [D5] */
             *slot = &w->slots[h - 1];
@@ -247,7 +248,8 @@ void fji_slot_sleep_until_done(fji_task *slot)
             continue;
         }
         if (!(v & FJI_SLOT_WAITER)) {
-            if (!fji_cas_seq_cst_32(&slot->state, v, v | FJI_SLOT_WAITER))
+            if (!fji_cas_seq_cst_32(&slot->state, v, v | FJI_SLOT_WAITER))   /* [D5]
+                                       vs the thief's DONE exchange */
                 continue;                       /* DONE arrived first */
             v |= FJI_SLOT_WAITER;
         }

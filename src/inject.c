@@ -48,6 +48,11 @@
  *        published; so after the wait no new record can appear, and the
  *        workers drain what is there. busy = 0 is a release store, paired
  *        with destroy's acquire load.
+ *   [J5] lifetime: owned = 0 is a release store at thread exit, paired with
+ *        register's acquire load and CAS that reuses the queue; refs is an
+ *        RMW count, and the one that takes it to 0 frees (pool and thread
+ *        each hold one). The pool's list pointer is release-stored after the
+ *        new queue is initialised and acquire-loaded by every walker.
  *   [J4] grow: the producer copies the live records into a new ring, then
  *        release-stores the ring pointer before it publishes any record that
  *        lives only there ([J1] orders that). A consumer loads tail (acquire),
@@ -125,7 +130,7 @@ static void queue_free(fji_producer *q)
 
 static void queue_unref(fji_producer *q)
 {
-    if (fji_faa_seq_cst_32(&q->refs, (uint32_t)-1) == 1)
+    if (fji_faa_seq_cst_32(&q->refs, (uint32_t)-1) == 1)   /* [J5] */
         queue_free(q);
 }
 
@@ -137,7 +142,7 @@ static void tls_release(void *unused)
     tls_queues = NULL;
     while (n) {
         struct tls_node *next = n->next;
-        fji_store_release_32(&n->q->owned, 0);
+        fji_store_release_32(&n->q->owned, 0);          /* [J5] */
         queue_unref(n->q);
         fji_free(n);
         n = next;
@@ -156,7 +161,7 @@ int fji_inject_init(fji_inject *in)
     int e = pthread_mutex_init(&in->lock, NULL);
     if (e)
         return e;
-    in->serial = fji_faa_seq_cst_64(&serials, 1) + 1;
+    in->serial = fji_faa_seq_cst_64(&serials, 1) + 1;  /* only uniqueness matters */
     return 0;
 }
 
@@ -181,10 +186,10 @@ static fji_producer *register_queue(fji_inject *in)
     pthread_mutex_lock(&in->lock);
     fji_producer *q;
     for (q = in->list; q; q = q->next)          /* reuse a released queue */
-        if (!fji_load_acquire_32(&q->owned) && fji_cas_seq_cst_32(&q->owned, 0, 1))
+        if (!fji_load_acquire_32(&q->owned) && fji_cas_seq_cst_32(&q->owned, 0, 1)) /* [J5] */
             break;
     if (q) {
-        fji_faa_seq_cst_32(&q->refs, 1);
+        fji_faa_seq_cst_32(&q->refs, 1);                /* [J5] */
     } else {
         q = fji_alloc_aligned(64, sizeof *q);
         fji_ring *r = q ? ring_new(RING_FIRST) : NULL;
@@ -200,7 +205,7 @@ static fji_producer *register_queue(fji_inject *in)
         q->owned = 1;
         q->refs = 2;
         q->next = in->list;
-        fji_store_release_ptr((void **)&in->list, q);   /* consumers walk it */
+        fji_store_release_ptr((void **)&in->list, q);   /* [J5]: consumers walk it */
     }
     pthread_mutex_unlock(&in->lock);
     n->serial = in->serial;
@@ -254,7 +259,7 @@ int fji_producer_commit(fji_producer *q)
     if (t - q->head_seen > q->ring->mask) {             /* maybe full: I2 */
         /* Re-read head only now: it only grows, so an old value is a safe
          * underestimate, and the consumers' line stays theirs. */
-        q->head_seen = fji_load_acquire_64(&q->head);
+        q->head_seen = fji_load_acquire_64(&q->head);  /* [J2]: after the claims */
         if (t - q->head_seen > q->ring->mask) {
             int e = grow(q, q->head_seen, t);
             if (e)
@@ -277,7 +282,7 @@ void fji_producer_end(fji_producer *q)
 static unsigned take_from(fji_producer *q, fji_task *out, unsigned max)
 {
     for (;;) {
-        uint64_t h = fji_load_acquire_64(&q->head);
+        uint64_t h = fji_load_acquire_64(&q->head);     /* [J2]: CAS re-checks it */
         uint64_t t = fji_load_acquire_64(&q->tail);     /* [J1] */
         if (h >= t)
             return 0;
@@ -315,7 +320,7 @@ unsigned fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out, uns
     unsigned k;
     if (*hint && nonempty(*hint) && (k = take_from(*hint, out, max)))
         return k;
-    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)  /* [J5] */
         if (nonempty(q) && (k = take_from(q, out, max))) {
             *hint = q;
             return k;
@@ -325,7 +330,7 @@ unsigned fji_inject_take(fji_inject *in, fji_producer **hint, fji_task *out, uns
 
 bool fji_inject_nonempty(fji_inject *in)
 {
-    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)  /* [J5] */
         if (nonempty(q))
             return true;
     return false;
@@ -333,7 +338,7 @@ bool fji_inject_nonempty(fji_inject *in)
 
 void fji_inject_wait_idle(fji_inject *in)
 {
-    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)
+    for (fji_producer *q = fji_load_acquire_ptr((void *const *)&in->list); q; q = q->next)  /* [J5] */
         while (fji_load_acquire_32(&q->busy))           /* [J3] */
             sched_yield();
 }

@@ -83,6 +83,9 @@ static uint32_t alloc_env_read;
 
 static int alloc_should_fail(void)
 {
+    /* alloc_env_read: release store after fail_at is set, acquire load here,
+     * so a reader that sees 1 sees the setting. Two first callers may both
+     * read the environment; they store the same value. */
     if (!fji_load_acquire_32(&alloc_env_read)) {
         const char *s = getenv("FORJA_FAIL_ALLOC");
         if (s && *s) {
@@ -96,7 +99,7 @@ static int alloc_should_fail(void)
     uint64_t at = fji_load_relaxed_64(&alloc_fail_at);
     if (at == 0)
         return 0;
-    return fji_faa_seq_cst_64(&alloc_count, 1) + 1 >= at;
+    return fji_faa_seq_cst_64(&alloc_count, 1) + 1 >= at;   /* a count only */
 }
 
 /* Test hook, not in forja.h: from now on, the n-th allocation and every later

@@ -177,6 +177,7 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
         stack = (size_t)PTHREAD_STACK_MIN;
 
     static uint32_t atfork_done;
+    /* once: the CAS picks one registrant; the load only skips the CAS */
     if (!fji_load_acquire_32(&atfork_done) && fji_cas_seq_cst_32(&atfork_done, 0, 1))
         (void)pthread_atfork(NULL, NULL, child_after_fork);
 
@@ -273,13 +274,13 @@ static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void destroy_default_at_exit(void)
 {
-    fj_pool *p = fji_load_acquire_ptr((void *const *)&default_pool);
+    fj_pool *p = fji_load_acquire_ptr((void *const *)&default_pool);   /* [P2] */
     if (!p)
         return;
     fji_worker *w = fji_self();
     if (w && w->pool == p)
         return;                 /* exit() from one of its tasks: cannot drain */
-    fji_store_release_ptr((void **)&default_pool, NULL);
+    fji_store_release_ptr((void **)&default_pool, NULL);   /* [P2]: exit, one thread */
     destroy(p);
 }
 

@@ -87,22 +87,23 @@ static void wake(fji_sleep *s, int n)
     fji_futex_wake(&s->epoch, n);
 }
 
-uint64_t fji_sleep_notify(fji_sleep *s)
+void fji_sleep_notify(fji_sleep *s)
 {
     fji_fence_atomic_load();                            /* P2 [S1] */
     uint64_t st = fji_load_relaxed_64(&s->state);       /* P3, ordered by P2 */
     if (SEARCHING(st) == 0 && PARKED(st) > 0)
         wake(s, 1);
-    return st;
 }
 
 void fji_sleep_search_begin(fji_sleep *s)
 {
-    fji_faa_seq_cst_64(&s->state, SEARCH_ONE);
+    fji_faa_seq_cst_64(&s->state, SEARCH_ONE);         /* read by P3 [S1] */
 }
 
 void fji_sleep_search_end(fji_sleep *s)
 {
+    /* I3: a post whose P3 saw this searcher and skipped its wake-up read
+     * state before this RMW, so its work is visible to the worker woken here. */
     uint64_t old = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE);
     if (SEARCHING(old) == 1 && PARKED(old) > 0)        /* I3 */
         wake(s, 1);
@@ -119,7 +120,7 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
         fji_futex_wait(&s->epoch, e);                   /* K4 [S2] */
         slept = true;
     }
-    fji_faa_seq_cst_64(&s->state, SEARCH_ONE - PARK_ONE);       /* K5 */
+    fji_faa_seq_cst_64(&s->state, SEARCH_ONE - PARK_ONE);       /* K5: read by P3 */
     return slept;
 }
 
@@ -134,12 +135,7 @@ void fji_sleep_close(fji_sleep *s)
     do {
         old = fji_load_relaxed_64(&s->state);           /* validated by the CAS */
         nw = old | FJI_SLEEP_CLOSING;
-    } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* [J2] in inject.c */
-    fji_fence_atomic_load();
+    } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* inject.c [J3] */
+    fji_fence_atomic_load();                            /* [J3]: before busy loads */
     wake(s, INT_MAX);
-}
-
-bool fji_sleep_closing(const fji_sleep *s)
-{
-    return (fji_load_acquire_64(&s->state) & FJI_SLEEP_CLOSING) != 0;
 }

@@ -15,9 +15,8 @@ typedef struct fji_sleep {
 void fji_sleep_init(fji_sleep *s);
 
 /* Poster side, after publishing work with a seq-cst RMW: wake one parked
- * worker if nobody is searching. Returns the state it read, so a submitter can
- * see FJI_SLEEP_CLOSING with the same load. */
-uint64_t fji_sleep_notify(fji_sleep *s);
+ * worker if nobody is searching (P2-P3). */
+void fji_sleep_notify(fji_sleep *s);
 
 /* Searcher side. */
 void fji_sleep_search_begin(fji_sleep *s);
@@ -33,8 +32,8 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
 /* Wake every parked worker (destroy, a wait group released in-task waiters). */
 void fji_sleep_wake_all(fji_sleep *s);
 
-/* Set CLOSING (seq-cst RMW) and wake everyone. */
+/* Set CLOSING (seq-cst RMW, then a fence: inject.c [J3]) and wake everyone.
+ * Submitters read CLOSING from state (go.c). */
 void fji_sleep_close(fji_sleep *s);
-bool fji_sleep_closing(const fji_sleep *s);
 
 #endif

@@ -97,6 +97,8 @@ void fj_wg_add(fj_wg *wg, long delta)
     if (delta > INT32_MAX || delta < -(long)INT32_MAX)
         fji_die("fj_wg_add: delta out of range (|delta| > INT32_MAX)");
     fji_wg *g = W(wg);
+    /* [W1]: each add/done is an RMW on state, read by the releaser's RMW;
+     * [W2]: the releaser's fence follows this RMW (release()). */
     uint64_t old = fji_faa_seq_cst_64(&g->state, (uint64_t)(int64_t)delta << 32);
     int64_t cnt = (int64_t)COUNTER(old) + delta;
     if (cnt < 0)
@@ -140,7 +142,7 @@ static void wait_in_task(fji_worker *w, fji_wg *g)
     if (!enroll(g))
         return;
     fj_pool *p = w->pool;
-    if (fji_cas_seq_cst_ptr((void **)&g->pool, NULL, p)
+    if (fji_cas_seq_cst_ptr((void **)&g->pool, NULL, p)     /* [W2] */
         || fji_load_relaxed_ptr((void *const *)&g->pool) == p) {
         fji_fence_atomic_load();                            /* [W2] */
         fji_worker_help_until(w, counter_zero_cb, g);
