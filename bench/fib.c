@@ -10,22 +10,7 @@
 #include "common/forja_util.h"
 #include "fib/fib.h"
 
-struct fib_arg { long n; uint64_t r; };
-
-static void fib_task(void *p)
-{
-    struct fib_arg *a = p;
-    if (a->n < 2) {
-        a->r = (uint64_t)a->n;
-        return;
-    }
-    struct fib_arg x = { a->n - 1, 0 }, y = { a->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, fib_task, &x);
-    fib_task(&y);
-    fj_sync(&g);
-    a->r = x.r + y.r;
-}
+#include "fib/forja_task.h"
 
 static uint64_t fib_serial(long n)
 {
