@@ -5,6 +5,8 @@
 #define FORJA_TEST_SUPPORT_H
 
 #include <dirent.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <forja.h>
@@ -40,6 +42,18 @@ __attribute__((unused)) static int thread_count(void)
     if (d)
         closedir(d);
     return n;
+}
+
+/* Read fd to its end (a child's stdout or stderr) into buf as a string of
+ * at most cap - 1 characters, then close it. */
+__attribute__((unused)) static void read_to_end(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < cap && (r = read(fd, buf + got, cap - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fd);
 }
 
 #endif

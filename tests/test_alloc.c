@@ -460,12 +460,7 @@ static int child_status(const char *mode, const char *fail_alloc, char *out, siz
     }
     free(envp);
     close(fd[1]);
-    size_t got = 0;
-    ssize_t r;
-    while (got + 1 < cap && (r = read(fd[0], out + got, cap - 1 - got)) > 0)
-        got += (size_t)r;
-    out[got] = '\0';
-    close(fd[0]);
+    read_to_end(fd[0], out, cap);
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     return status;

@@ -130,12 +130,7 @@ static int run_aborting(const struct abort_row *row, char *err, size_t cap)
         _exit(0);                       /* it returned: no abort */
     }
     close(fd[1]);
-    size_t got = 0;
-    ssize_t r;
-    while (got + 1 < cap && (r = read(fd[0], err + got, cap - 1 - got)) > 0)
-        got += (size_t)r;
-    err[got] = '\0';
-    close(fd[0]);
+    read_to_end(fd[0], err, cap);
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     return status;
