@@ -73,7 +73,7 @@
  * fj_go goes there; inject.c), a thief's own deque (same protocol).
  *
  * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
- * include/forja/detail.h as of commit c0234fd.
+ * include/forja/detail.h as of the commit that last changed this file.
  */
 
 #ifndef CAP
@@ -246,7 +246,7 @@ inline pop(res, si)
     fi
 }
 
-/* deque.c:184 fji_deque_drop_stolen. */
+/* deque.c:185 fji_deque_drop_stolen. */
 inline drop_stolen()
 {
     h = top - 1;                                             /* :187 */
@@ -265,7 +265,7 @@ inline drop_stolen()
 #endif
 }
 
-/* deque.c:239 fji_slot_sleep_until_done. */
+/* deque.c:240 fji_slot_sleep_until_done. */
 inline sleep_until_done(si)
 {
     do
@@ -527,7 +527,7 @@ active proctype owner()
 
 /* ---------------------------------------------------------------- thieves */
 
-/* fji_deque_mark_done, deque.c:227. */
+/* fji_deque_mark_done, deque.c:228. */
 inline mark_done(si)
 {
     atomic {                                                 /* :229 [D5] */
@@ -540,7 +540,7 @@ inline mark_done(si)
     fi
 }
 
-proctype thief(byte me)                      /* me = thief id + 1 (deque.c:216) */
+proctype thief(byte me)                      /* me = thief id + 1 (deque.c:217) */
 {
     byte lt, ls, id, si, old;
     bit ok, child, idle;

@@ -45,7 +45,7 @@
  * stats counters.
  *
  * Line numbers refer to src/sleep.c, src/inject.c, src/worker.c, src/go.c as
- * of commit c0234fd.
+ * of the commit that last changed this file.
  */
 
 #ifndef NW
@@ -166,7 +166,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
        :: found ->
           if
           :: srch ->                                         /* worker.c:251-254 */
-             atomic {                                        /* sleep.c:106 search_end */
+             atomic {                                        /* sleep.c:107 search_end */
                  WORKER_DRAINED(me);
                  old_s = searching; old_p = parked; searching--
              }
@@ -181,7 +181,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
        :: else ->
           if
           :: !srch ->                                        /* worker.c:259-262 */
-             atomic {                                        /* sleep.c:101 search_begin */
+             atomic {                                        /* sleep.c:100 search_begin */
                  WORKER_DRAINED(me); searching++;
                  printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
                         me, searching)
@@ -192,7 +192,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
           if
           :: true                                            /* worker.c:263-271 spin, yield, retry */
           :: true ->                                         /* worker.c:272-274 park */
-             e = epoch;                                      /* K0 sleep.c:113 [S2] */
+             e = epoch;                                      /* K0 sleep.c:114 [S2] */
 #if BROKEN == 2
              d_step {                                        /* K1, broken: load + plain store */
                  old_s = W_SEARCHING(me); old_p = W_PARKED(me);
@@ -204,13 +204,13 @@ end_idle:                        /* worker.c:243 help_until, forever */
              }
                                                              /* K2 removed */
 #else
-             atomic {                                        /* K1 sleep.c:114 */
+             atomic {                                        /* K1 sleep.c:115 */
                  WORKER_DRAINED(me); searching--; parked++;
                  printf("MSC: worker %d K1 announces parked = %d (RMW)\n", me, parked)
              }
-             WORKER_DRAINED(me);         /* K2 sleep.c:115 [S1]: no code on x86 after the RMW */
+             WORKER_DRAINED(me);         /* K2 sleep.c:116 [S1]: no code on x86 after the RMW */
 #endif
-             atomic {                                        /* K3 sleep.c:117 re-check: */
+             atomic {                                        /* K3 sleep.c:118 re-check: */
                  found = head < tail;                        /* worker.c:205 work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
@@ -218,9 +218,9 @@ end_idle:                        /* worker.c:243 help_until, forever */
                  fi
              }
              if
-             :: found                                        /* sleep.c:117 found: undo K1 */
+             :: found                                        /* sleep.c:118 found: undo K1 */
              :: else ->
-                 atomic {                                    /* K4 sleep.c:119 FUTEX_WAIT */
+                 atomic {                                    /* K4 sleep.c:120 FUTEX_WAIT */
                      WORKER_DRAINED(me);                     /* a system call drains */
                      if
                      :: epoch == e -> asleep[me] = 1; nasleep++;
@@ -230,7 +230,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
                  }
 end_park:        !asleep[me]                                 /* blocked until woken */
              fi;
-             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:122 */
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:123 */
           fi
        fi;
        d_step { found = 0; e = 0; old_s = 0; old_p = 0 }
