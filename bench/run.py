@@ -4,12 +4,15 @@
     python3 bench/run.py --bin DIR [--threads 1,2] [--size small|large]
                          [--reps 3] [--only fib,uts] [--runtimes forja,tbb]
                          [--n fib=30,uts=1000] [--out DIR] [--timeout S]
+    python3 bench/run.py --from DIR      (tables and plot again from DIR/raw.csv)
 
 DIR holds the programs bench/CMakeLists.txt builds (<benchmark>-<runtime>;
 `make bench-bin` prints where). Every program is run as `prog <threads> <n>`
 and prints one line, benchmark,runtime,threads,n,result,seconds,cpu_seconds;
 a program that exits non-zero (its result was wrong) is reported as FAIL and
-makes this script exit 1 at the end. Runs are interleaved (every benchmark
+makes this script exit 1 at the end. A run that outlasts --timeout is not a
+failure: its cell reads "> S s" and the point is not run again in later
+repetitions, so one slow peer cannot eat a machine's time budget. Runs are interleaved (every benchmark
 and runtime once, then again) so slow drift of the machine hits all alike.
 
 Output: progress on stderr; on stdout a Markdown table per benchmark (median
@@ -89,7 +92,14 @@ def parse_args():
                     help="cores of other processes' CPU that disturb a run (default 0.25)")
     ap.add_argument("--timeout", type=float, default=None,
                     help="seconds per program run (default 120 small, 600 large)")
+    ap.add_argument("--from", dest="src", metavar="DIR",
+                    help="run nothing: rebuild results.md and speedup.png from DIR/raw.csv "
+                    "(e.g. one copied back from another machine, or cut short)")
     a = ap.parse_args()
+    a.host = platform.node()
+    if a.src:
+        a.ap = ap
+        return a
 
     if a.bin is None:
         repo = os.path.dirname(here)
@@ -185,7 +195,7 @@ def run_one(a, b, rt, t, n):
         p = subprocess.run([prog, str(t), str(n)], capture_output=True, text=True,
                            timeout=a.timeout)
     except subprocess.TimeoutExpired:
-        return None, f"timed out after {a.timeout:.0f} s"
+        return None, TIMEOUT
     busy1, mine1, wall = busy_seconds(), children_cpu(), time.monotonic() - wall0
     foreign = None
     if busy0 is not None and busy1 is not None and wall > 0:
@@ -215,6 +225,9 @@ def run_one(a, b, rt, t, n):
     return row, None
 
 
+TIMEOUT = "timeout"     # run_one's error for a run that outlasted --timeout
+
+
 def fmt_time(s):
     if s is None:
         return "–"
@@ -238,6 +251,7 @@ def fmt_ratio(x, digits=2):
 class Results:
     def __init__(self):
         self.rows = []
+        self.timeouts = {}     # (benchmark, runtime, threads) -> the limit it outlasted
 
     def add(self, row):
         self.rows.append(row)
@@ -263,6 +277,7 @@ class Results:
 
     def runtimes(self, b):
         seen = {r["runtime"] for r in self.rows if r["benchmark"] == b}
+        seen |= {rt for (b2, rt, _) in self.timeouts if b2 == b}
         return [rt for rt in RUNTIMES if rt in seen]
 
 
@@ -286,6 +301,8 @@ def table(res, a, b):
         for p in threads:
             t = res.med(b, rt, p)
             c = fmt_time(t)
+            if t is None and (b, rt, p) in res.timeouts:
+                c = f"> {fmt_time(res.timeouts[(b, rt, p)])}"
             if b == "spawn" and t:
                 c += f" ({n / t / 1e6:.1f})"
             if res.tainted(b, rt, p):
@@ -368,7 +385,7 @@ def targets(res, a):
 
 def machine_info(a):
     lines = [f"date: {datetime.datetime.now().isoformat(timespec='seconds')}",
-             f"command: {' '.join(sys.argv)}"]
+             f"command: {' '.join(sys.argv)}", f"host: {platform.node()}"]
     model = "?"
     try:
         with open("/proc/cpuinfo") as f:
@@ -422,7 +439,7 @@ def plot(res, a):
     g = [f"set terminal pngcairo size {520 * cols},{400 * rows} font 'sans,10'",
          f"set output '{os.path.join(a.out, 'speedup.png')}'",
          f"set multiplot layout {rows},{cols} title 'speedup over serial C "
-         f"({platform.node()}, {a.ncpu} CPUs, {a.size} sizes)'",
+         f"({a.host}, {a.ncpu} CPUs, {a.size} sizes)'",
          "set key top left font ',8'", "set grid", "set xlabel 'threads'",
          "set ylabel 'Ts / Tp (log)'", f"set xrange [0.8:{pmax * 1.1 if pmax > 1 else 2}]",
          "set logscale y", "set yrange [*:*]", "set xtics (" + ", ".join(f"'{p}' {p}" for p in a.thread_list) + ")"]
@@ -455,8 +472,58 @@ def plot(res, a):
         log(f"WARNING: gnuplot failed: {p.stderr.strip()[:500]}")
 
 
+def from_csv(ap, a):
+    """--from DIR: the arguments a run would have had, read back from DIR/raw.csv."""
+    path = os.path.join(a.src, "raw.csv")
+    if not os.path.exists(path):
+        ap.error(f"--from {a.src}: no raw.csv there")
+    res, sizes, threads, reps = Results(), {}, set(), set()
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            b, rt, t = row["benchmark"], row["runtime"], int(row["threads"])
+            if b not in BENCHMARKS or rt not in RUNTIMES:
+                ap.error(f"--from: unknown benchmark or runtime in {path}: {b}-{rt}")
+            sizes[b] = int(row["n"])
+            threads.add(t)
+            reps.add(row.get("rep", "0"))
+            if row["result"] == TIMEOUT:
+                res.timeouts[(b, rt, t)] = float(row["seconds"])
+                continue
+            row["seconds"] = float(row["seconds"])
+            row["cpu_seconds"] = float(row["cpu_seconds"])
+            fc = row.get("foreign_cores") or ""
+            row["foreign"] = float(fc) if fc else None
+            row["disturbed"] = row["foreign"] is not None and row["foreign"] > a.busy
+            res.add(row)
+    # A point that finished in some repetition was not skipped for a timeout.
+    for r in res.rows:
+        res.timeouts.pop((r["benchmark"], r["runtime"], int(r["threads"])), None)
+    a.out = a.out or a.src
+    a.benchmarks = [b for b in BENCHMARKS if b in sizes]
+    a.sizes = {**SIZES["small"], **sizes}
+    a.thread_list = sorted(threads)
+    a.reps = len(reps)
+    a.size = next((k for k, v in SIZES.items()
+                   if all(v[b] == sizes[b] for b in sizes)), "custom")
+    a.ncpu = max(a.thread_list)
+    os.makedirs(a.out, exist_ok=True)
+    noisy = [f"{r['benchmark']}-{r['runtime']} t={r['threads']}" for r in res.rows
+             if r["disturbed"]]
+    info = os.path.join(a.src, "machine.txt")
+    if os.path.exists(info):
+        with open(info) as f:
+            for line in f:
+                if line.startswith("host: "):
+                    a.host = line.split(": ", 1)[1].strip()
+                if line.startswith("cpus: ") and "usable" in line:
+                    a.ncpu = int(line.split()[3])     # "cpus: N online, M usable ..."
+    return report(res, a, [], noisy, [])
+
+
 def main():
     a = parse_args()
+    if a.src:
+        return from_csv(a.ap, a)
     points, skipped = plan(a)
     if not points:
         log(f"nothing to run: no benchmark programs in {a.bin}")
@@ -484,6 +551,9 @@ def main():
                 done += 1
                 n = a.sizes[b]
                 tag = f"[{done}/{total}] {b:8} {rt:13} t={t:<3} n={n}"
+                if (b, rt, t) in res.timeouts:
+                    log(f"{tag}: skipped (outlasted {a.timeout:g} s before)")
+                    continue
                 for attempt in range(a.retries + 1):
                     row, err = run_one(a, b, rt, t, n)
                     if err or row["foreign"] is None or row["foreign"] <= a.busy:
@@ -494,6 +564,12 @@ def main():
                         if patience > 0:     # let a short disturbance pass
                             time.sleep(1.0)
                             patience -= 1.0
+                if err == TIMEOUT:
+                    res.timeouts[(b, rt, t)] = a.timeout
+                    w.writerow([b, rt, t, n, TIMEOUT, a.timeout, "", rep, ""])
+                    raw.flush()
+                    log(f"{tag}: outlasted {a.timeout:g} s: killed, not run again")
+                    continue
                 if err:
                     failures.append(f"{b}-{rt} {t} {n}: {err}")
                     log(f"{tag}: FAIL {err}")
@@ -509,6 +585,11 @@ def main():
                 log(f"{tag}: {fmt_time(row['seconds'])} (cpu {row['cpu_seconds']:.3f} s)"
                     + (" DISTURBED" if disturbed else ""))
 
+    return report(res, a, skipped, noisy, failures)
+
+
+def report(res, a, skipped, noisy, failures):
+    """Writes results.md (also to stdout) and speedup.png; the exit status."""
     parts = [f"## forja benchmarks: {a.size} sizes, threads {','.join(map(str, a.thread_list))}, "
              f"median of {a.reps}", "",
              "T1/Ts: one-thread time over serial C (the runtime's overhead). Ts/Tp: speedup "
@@ -527,6 +608,9 @@ def main():
     if noisy:
         parts += [f"Disturbed runs (other processes used over {a.busy} of a core through "
                   f"{a.retries + 1} tries; kept): " + "; ".join(noisy), ""]
+    if res.timeouts:
+        parts += ["Killed at the time limit (not failures; the cell reads \"> limit\"): " +
+                  ", ".join(f"{b}-{rt} t={t}" for (b, rt, t) in sorted(res.timeouts)), ""]
     if failures:
         parts += ["FAILED runs:", ""] + [f"- {f}" for f in failures] + [""]
     text = "\n".join(parts)
