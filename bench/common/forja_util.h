@@ -1,6 +1,8 @@
 /* forja_util.h - pool setup shared by the forja benchmark programs: a pool of
  * exactly the requested workers (never the default pool), warmed up so that
- * every worker thread exists, has run and has stolen before timing starts. */
+ * every worker thread exists, has run and has stolen before timing starts.
+ * FORJA_BENCH_STATS=1 prints the pool's counters for the timed part (from the
+ * end of the warm-up to destroy) on stderr, where the runner ignores them. */
 #ifndef BENCH_FORJA_UTIL_H
 #define BENCH_FORJA_UTIL_H
 
@@ -9,6 +11,8 @@
 #include "bench.h"
 
 struct bench_warm { int n; uint64_t r; };
+
+static fj_stats bench_stats_base;         /* counters at the end of the warm-up */
 
 static void bench_warm_task(void *p)
 {
@@ -41,11 +45,20 @@ static inline fj_pool *bench_forja_pool(int threads)
         if (rc != 0 || w.r != 17711)
             bench_fail("warm-up fj_run: error %d, fib(22) = %" PRIu64, rc, w.r);
     }
+    (void)fj_pool_stats(pool, &bench_stats_base);
     return pool;
 }
 
 static inline void bench_forja_done(fj_pool *pool)
 {
+    const char *env = getenv("FORJA_BENCH_STATS");
+    fj_stats s;
+    if (env && env[0] == '1' && fj_pool_stats(pool, &s) == 0)
+        fprintf(stderr, "forja stats: tasks %" PRIu64 " steals %" PRIu64
+                " attempts %" PRIu64 " sleeps %" PRIu64 "\n",
+                s.tasks - bench_stats_base.tasks, s.steals - bench_stats_base.steals,
+                s.steal_attempts - bench_stats_base.steal_attempts,
+                s.sleeps - bench_stats_base.sleeps);
     int rc = fj_pool_destroy(pool);
     if (rc != 0)
         bench_fail("fj_pool_destroy: error %d", rc);
