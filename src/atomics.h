@@ -62,6 +62,7 @@ static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return __at
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline void fji_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_fence_atomic_load(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline void fji_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -96,6 +97,7 @@ static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return ck_p
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return ck_pr_fas_64(p, v); }
 static inline void fji_fence_seq_cst(void) { ck_pr_fence_memory(); }
 static inline void fji_fence_atomic_load(void) { ck_pr_fence_atomic_load(); }
+static inline void fji_compiler_barrier(void) { ck_pr_barrier(); }
 static inline void fji_cpu_relax(void) { ck_pr_stall(); }
 
 #endif

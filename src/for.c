@@ -9,11 +9,18 @@
  * result is bit-identical across runs and worker counts.
  *
  * Lazy (grain 0): split only when another worker is hungry. A piece runs its
- * range in chunks of 1, 2, 4, ... iterations (capped at chunk_max, 1/256
- * of a worker's share: a hungry thief waits at most one chunk for its answer,
- * and a loop makes a few hundred body calls per worker at most) and, before each chunk, looks at its worker's
- * splitreq flag - set by a thief that found no public work on this worker
- * (deque.c [D6]). If set, it spawns the right half of what remains (the
+ * range in chunks and, before each chunk, looks at its worker's splitreq
+ * flag - set by a thief that found no public work on this worker (deque.c
+ * [D6]). A hungry thief waits up to one chunk for its answer, so chunks are
+ * sized by time: they start at 1 iteration and double while a chunk takes
+ * less than CHUNK_NS, halve when one takes over 4 x CHUNK_NS, and never
+ * exceed chunk_max (1/256 of a worker's share). CHUNK_NS sits well inside a
+ * thief's patience before it parks (worker.c SPIN_ROUNDS, about 50 us) and
+ * a syncing owner's (group.c SYNC_SPINS): with a fixed fraction of the
+ * share instead, costly iterations on many workers made chunks of a few
+ * hundred microseconds, and thieves parked - or owners slept in fj_sync -
+ * before their answer came (pfor on 16 cores: 9.8x serial where OpenMP got
+ * 17x). One clock read per chunk (vDSO, ~20 ns) is under 0.2% of a chunk. If set, it spawns the right half of what remains (the
  * spawn publishes it at once, detail.h) and carries on with the left half.
  * This is lazy binary splitting (Tzannes, Caragea, Barua, Vishkin, PPoPP'10)
  * driven by the split deque's own steal requests instead of a guess at
@@ -52,6 +59,7 @@
 #include "worker.h"
 
 #define MAX_SPLITS 64
+#define CHUNK_NS   10000u         /* a lazy chunk's target length: 10 us */
 
 typedef struct loop {
     fj_range_fn body;             /* fj_for */
@@ -146,6 +154,7 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
     int n = 0;
     fj_group g = FJ_GROUP_INIT;
     size_t chunk = 1;
+    uint64_t t0 = fji_now_ns();
     while (lo < hi) {
         if (hi - lo > 1 && n < MAX_SPLITS && hungry()) {
             size_t mid = lo + (hi - lo) / 2;
@@ -159,8 +168,12 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
         size_t k = hi - lo < chunk ? hi - lo : chunk;
         fold(L, lo, lo + k, acc);
         lo += k;
-        if (chunk < L->chunk_max)
+        uint64_t t1 = fji_now_ns(), took = t1 - t0;
+        t0 = t1;
+        if (took < CHUNK_NS && chunk < L->chunk_max)
             chunk *= 2;
+        else if (took > 4 * CHUNK_NS && chunk > 1)
+            chunk /= 2;
     }
     fj_sync(&g);
     if (L->rbody)

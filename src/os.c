@@ -7,6 +7,26 @@
  * wg.c, fj_run's completion word in worker.c): the worst case is a spurious
  * wake-up of an unrelated waiter, which every waiter tolerates by re-checking.
  *
+ * Asymmetric fences. Posting work (inject.c) and parking (sleep.c) form a
+ * store-buffering pair: each side stores, then loads what the other stored,
+ * and needs a full barrier in between. Posts are frequent (every fj_go) and
+ * parks rare (a worker parks after ~50 us of fruitless search), so when the
+ * kernel offers membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) the frequent
+ * side uses a compiler barrier only and the rare side calls fji_os_barrier(),
+ * which runs a full barrier on every CPU that runs one of our threads (and a
+ * thread that is not running passed one when it was switched out). Whatever
+ * the producer stored before its compiler barrier is then visible to the
+ * caller, or the producer's later load sees what the caller stored before:
+ * the Dekker pair again, with the cost moved to one side (as in liburcu and
+ * folly's asymmetric barriers). fji_os_asym is decided once per process,
+ * before the first pool exists (pthread_once), since both sides of a pair
+ * must agree on it; after fork() the child, which has one thread and no live
+ * pool, decides again (registration does not survive exec, and may not
+ * survive fork). Off in TSan builds (TSan cannot see the kernel's barrier),
+ * when FORJA_MEMBARRIER=0 is set (tests run both ways), and where the kernel
+ * lacks the command (before 4.14, some sandboxes): then both sides use
+ * seq-cst RMWs and fences as before.
+ *
  * Allocation failure injection. FORJA_FAIL_ALLOC=N (read once, at the first
  * allocation) makes the N-th allocation and every later one fail, N >= 1;
  * tests use it to prove that every ENOMEM path leaves no thread, no task and
@@ -18,13 +38,16 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomics.h"
+#include "pool.h"                   /* fji_die */
 
 void fji_futex_wait(uint32_t *addr, uint32_t expected)
 {
@@ -46,6 +69,51 @@ unsigned fji_os_cpu_count(void)
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
+}
+
+bool fji_os_asym;
+
+static void asym_decide(void)
+{
+    bool on = false;
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN)
+    const char *env = getenv("FORJA_MEMBARRIER");
+    if (!(env && env[0] == '0')) {
+        long q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        on = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+             && syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    }
+#endif
+    fji_os_asym = on;
+}
+
+static pthread_once_t asym_once = PTHREAD_ONCE_INIT;
+
+void fji_os_asym_init(void)
+{
+    (void)pthread_once(&asym_once, asym_decide);   /* publishes fji_os_asym */
+}
+
+void fji_os_asym_after_fork(void)
+{
+    asym_decide();                  /* one thread, no live pool: no reader races */
+}
+
+void fji_os_barrier(void)
+{
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN)
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+        return;
+#endif
+    fji_die("membarrier(PRIVATE_EXPEDITED) failed after registering: "
+            "cannot order posts against parks");
+}
+
+uint64_t fji_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void fji_os_pin(unsigned i)

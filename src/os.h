@@ -2,6 +2,7 @@
 #ifndef FJI_OS_H
 #define FJI_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,16 @@ void fji_futex_wake(uint32_t *addr, int n);   /* never reads *addr: see os.c */
 unsigned fji_os_cpu_count(void);      /* CPUs in this process's affinity mask, >= 1 */
 void     fji_os_pin(unsigned i);      /* pin the caller to the (i mod n)-th CPU; best effort */
 void     fji_os_set_name(const char *name);
+uint64_t fji_now_ns(void);
+
+/* Asymmetric fences (os.c): when fji_os_asym is set, the post side of a
+ * store-buffering pair needs only a compiler barrier and the rare side calls
+ * fji_os_barrier(). Decided by fji_os_asym_init (every pool creation; once
+ * per process) and again in a fork child; read-only in between. */
+extern bool fji_os_asym;
+void fji_os_asym_init(void);
+void fji_os_asym_after_fork(void);
+void fji_os_barrier(void);           /* CLOCK_MONOTONIC in ns (vDSO: no system call) */
 
 /* Every allocation of the library goes through these (os.c), so a test can
  * make them fail: see FORJA_FAIL_ALLOC in os.c. */

@@ -181,6 +181,7 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
     if (!fji_load_acquire_32(&atfork_done) && fji_cas_seq_cst_32(&atfork_done, 0, 1))
         (void)pthread_atfork(NULL, NULL, child_after_fork);
 
+    fji_os_asym_init();                 /* before any pool of ours runs: os.c */
     fj_pool *p = fji_alloc_aligned(64, sizeof *p);
     if (!p)
         return ENOMEM;
@@ -292,6 +293,7 @@ static void child_after_fork(void)
     pthread_mutex_init(&default_lock, NULL);
     registry_reset();
     fji_tls_hot = NULL;
+    fji_os_asym_after_fork();
 }
 
 fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller)

@@ -43,6 +43,13 @@
  *        sees P1's work. If K2 is first, P3 sees K1's parked count and
  *        wakes. Without them both sides could read stale values, and the
  *        work would sit in a queue while every worker sleeps.
+ *        Asymmetric mode (os.c, fji_os_asym): the injection queue's P1 is a
+ *        plain release store and P2 a compiler barrier; K2 adds
+ *        fji_os_barrier() (membarrier), which makes every poster's P1 that
+ *        precedes it visible to K3, and any P3 that follows it read K1. A
+ *        park costs one more system call; every fj_go saves two locked RMWs.
+ *        Both modes are checked: tests/model (ASYM=1) and the stress tests
+ *        (run again with FORJA_MEMBARRIER=0).
  *   [S3] private work: a parking worker's K3 first sets every other worker's
  *        splitreq (deque.c [D6]), after K2. An owner that reads the request
  *        publishes with a CAS and runs P2-P3; K2 and P2 are seq-cst fences on
@@ -89,7 +96,10 @@ static void wake(fji_sleep *s, int n)
 
 void fji_sleep_notify(fji_sleep *s)
 {
-    fji_fence_atomic_load();                            /* P2 [S1] */
+    if (fji_os_asym)
+        fji_compiler_barrier();                         /* P2 [S1]: K2 is the barrier */
+    else
+        fji_fence_atomic_load();                        /* P2 [S1] */
     uint64_t st = fji_load_relaxed_64(&s->state);       /* P3, ordered by P2 */
     if (SEARCHING(st) == 0 && PARKED(st) > 0)
         wake(s, 1);
@@ -114,6 +124,8 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
     uint32_t e = fji_load_acquire_32(&s->epoch);        /* K0 [S2] */
     fji_faa_seq_cst_64(&s->state, PARK_ONE - SEARCH_ONE);       /* K1 */
     fji_fence_atomic_load();                            /* K2 [S1] */
+    if (fji_os_asym)
+        fji_os_barrier();                               /* K2 [S1]: for every poster */
     bool slept = false;
     if (!recheck(ctx)) {                                /* K3 */
         fji_store_relaxed_64(sleeps, fji_load_relaxed_64(sleeps) + 1);  /* stats.h */
@@ -137,5 +149,7 @@ void fji_sleep_close(fji_sleep *s)
         nw = old | FJI_SLEEP_CLOSING;
     } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* inject.c [J3] */
     fji_fence_atomic_load();                            /* [J3]: before busy loads */
+    if (fji_os_asym)
+        fji_os_barrier();                               /* [J3]: for every producer */
     wake(s, INT_MAX);
 }

@@ -22,7 +22,7 @@
  *       sync pops: head must be back at the task's base (no child of it left
  *       in the deque; detached slots may stay), and in debug builds the count
  *       of its groups with un-synced children (detail.h: open) must be zero.
- * No atomics here except the racy copies (relaxed words, inject.c [J2]).
+ * No atomics here.
  */
 #include "task.h"
 
@@ -65,29 +65,6 @@ void fji_task_discard(fji_task *t)
 {
     if (t->flags & FJI_TASK_HEAP)
         fji_free(t->arg);
-}
-
-#define WORDS(n) ((n) / sizeof(uint64_t))
-#define HEAD_WORDS WORDS(offsetof(fji_task, state) + sizeof(uint64_t))
-
-void fji_task_store_racy(fji_task *dst, const fji_task *src)
-{
-    const uint64_t *s = (const uint64_t *)(const void *)src;
-    uint64_t *d = (uint64_t *)(void *)dst;
-    size_t n = (src->flags & FJI_TASK_COPY) ? WORDS(sizeof *src) : HEAD_WORDS;
-    for (size_t i = 0; i < n; i++)
-        fji_store_relaxed_64(&d[i], s[i]);      /* inject.c [J2] */
-}
-
-void fji_task_load_racy(fji_task *dst, const fji_task *src)
-{
-    const uint64_t *s = (const uint64_t *)(const void *)src;
-    uint64_t *d = (uint64_t *)(void *)dst;
-    for (size_t i = 0; i < HEAD_WORDS; i++)
-        d[i] = fji_load_relaxed_64(&s[i]);      /* inject.c [J2] */
-    if (dst->flags & FJI_TASK_COPY)             /* may be stale: the CAS decides */
-        for (size_t i = HEAD_WORDS; i < WORDS(sizeof *src); i++)
-            d[i] = fji_load_relaxed_64(&s[i]);
 }
 
 void fji_check_leftovers(fji_hot *h, const fji_task *base)

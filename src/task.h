@@ -12,11 +12,6 @@ int  fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size);
 /* Undo what set_copy allocated, for a task that will never run. */
 void fji_task_discard(fji_task *t);
 
-/* Copies through relaxed atomic words, for records that a stale reader may
- * read while the writer reuses them (inject.c: the reader's CAS discards
- * what it read). Only fn, arg, group, flags, and the payload if used. */
-void fji_task_store_racy(fji_task *dst, const fji_task *src);
-void fji_task_load_racy(fji_task *dst, const fji_task *src);
 
 /* Run a detached or root task (a stable copy) on worker w: counts it, runs
  * fn with the right argument, checks that it synced its groups, frees a heap

@@ -8,7 +8,8 @@
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
 #              (parker) the [S1] RMW+fence is a plain store and spin must
-#              find the lost wake-up, whose trail is printed.
+#              find the lost wake-up, whose trail is printed; with -DASYM=1
+#              (plain P1, membarrier at K2: src/os.c) there is none.
 #
 # Usage: tests/model/check.sh [-q] [--full]
 #   -q      no counterexample narratives
@@ -128,6 +129,8 @@ expect_fail "deque mutant 6 (sync drops the top after leapfrogging; before 2a736
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \
+    "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
+expect_pass "sleep ASYM=1: plain P1, membarrier at K2 (src/os.c)" sleep.pml "-DASYM=1 -DNW=2 -DPOSTS=3" \
     "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
 expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"

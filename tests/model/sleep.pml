@@ -44,8 +44,16 @@
  * spin/yield phases of the search (any number of retries is modelled),
  * stats counters.
  *
- * Line numbers refer to src/sleep.c, src/inject.c, src/worker.c, src/go.c as
- * of the commit that last changed this file.
+ * Asymmetric variant (-DASYM=1, what forja runs where the kernel offers
+ * membarrier: src/os.c): P1 is a plain store that sits in the poster's store
+ * buffer and P2 emits no code, as in BROKEN=1; instead K2 calls
+ * membarrier(PRIVATE_EXPEDITED), modelled as one atomic step that drains
+ * every other thread's store buffer (each CPU running one of our threads
+ * executes a full barrier; a thread not running drained at its context
+ * switch). Expected: no lost wake-up, where BROKEN=1 has one.
+ *
+ * Citations name functions and labels in src/sleep.c and src/inject.c;
+ * worker.c's are line numbers as of the commit that last changed this file.
  */
 
 #ifndef NW
@@ -59,6 +67,9 @@
 #endif
 #ifndef BROKEN
 #define BROKEN 0
+#endif
+#ifndef ASYM
+#define ASYM 0
 #endif
 
 /* ---------------------------------------------------------------- memory */
@@ -93,12 +104,12 @@ byte nasleep;
 bit  poster_done;
 bit  lost;                 /* set by the monitor when I1 fails */
 
-/* sleep.c:84 wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
+/* sleep.c wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
  * caller's buffer is drained by the RMW. */
 inline wake_one(drained)
 {
-    atomic { drained; epoch++ }                              /* :86 [S2] */
-    atomic {                                                 /* :87 futex_wake */
+    atomic { drained; epoch++ }                              /* wake: RMW [S2] */
+    atomic {                                                 /* wake: futex_wake */
         if
         :: asleep[0] -> asleep[0] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 0\n")
 #if NW > 1
@@ -117,25 +128,25 @@ active proctype poster()
     do
     :: n < POSTS ->
        n++;
-#if BROKEN == 1
-       d_step {                                              /* P1, broken: plain store */
+#if BROKEN == 1 || ASYM
+       d_step {                                              /* P1, broken or ASYM: plain store */
            sbp_full = 1; sbp_tail = POSTER_TAIL + 1;
            printf("MSC: poster P1 stores tail = %d into its store buffer (no RMW)\n", sbp_tail)
        }
                                                              /* P2 removed */
 #else
-       atomic {                                              /* P1: inject.c:267 exchange */
+       atomic {                                              /* P1: fji_producer_commit's exchange */
            POSTER_DRAINED; tail++;
            printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
        }
-       POSTER_DRAINED;           /* P2 sleep.c:92 [S1]: no code on x86 after the RMW */
+       POSTER_DRAINED;           /* P2 fji_sleep_notify [S1]: no code on x86 after the RMW */
 #endif
-       atomic {                                              /* P3 sleep.c:93 */
+       atomic {                                              /* P3 fji_sleep_notify */
            s = searching; p = parked;
            printf("MSC: poster P3 reads state: searching %d parked %d\n", s, p)
        }
        if
-       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* sleep.c:94-95 */
+       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* fji_sleep_notify: wake one */
        :: else
        fi;
        d_step { s = 0; p = 0 }
@@ -153,7 +164,7 @@ proctype worker(byte me)
 
 end_idle:                        /* worker.c:243 help_until, forever */
     do
-    :: atomic {                  /* worker.c:250 find: inject.c:278 take_from
+    :: atomic {                  /* worker.c:250 find: inject.c take_from
                                     (loads head, tail; CAS head) */
            WORKER_DRAINED(me);
            if
@@ -166,12 +177,12 @@ end_idle:                        /* worker.c:243 help_until, forever */
        :: found ->
           if
           :: srch ->                                         /* worker.c:251-254 */
-             atomic {                                        /* sleep.c:107 search_end */
+             atomic {                                        /* sleep.c fji_sleep_search_end */
                  WORKER_DRAINED(me);
                  old_s = searching; old_p = parked; searching--
              }
              if
-             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* :107-108 I3 */
+             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* search_end: I3 */
              :: else
              fi;
              srch = 0
@@ -181,7 +192,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
        :: else ->
           if
           :: !srch ->                                        /* worker.c:259-262 */
-             atomic {                                        /* sleep.c:100 search_begin */
+             atomic {                                        /* sleep.c fji_sleep_search_begin */
                  WORKER_DRAINED(me); searching++;
                  printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
                         me, searching)
@@ -192,7 +203,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
           if
           :: true                                            /* worker.c:263-271 spin, yield, retry */
           :: true ->                                         /* worker.c:272-274 park */
-             e = epoch;                                      /* K0 sleep.c:114 [S2] */
+             e = epoch;                                      /* K0 fji_sleep_park [S2] */
 #if BROKEN == 2
              d_step {                                        /* K1, broken: load + plain store */
                  old_s = W_SEARCHING(me); old_p = W_PARKED(me);
@@ -204,13 +215,24 @@ end_idle:                        /* worker.c:243 help_until, forever */
              }
                                                              /* K2 removed */
 #else
-             atomic {                                        /* K1 sleep.c:115 */
+             atomic {                                        /* K1 fji_sleep_park */
                  WORKER_DRAINED(me); searching--; parked++;
                  printf("MSC: worker %d K1 announces parked = %d (RMW)\n", me, parked)
              }
-             WORKER_DRAINED(me);         /* K2 sleep.c:116 [S1]: no code on x86 after the RMW */
+             WORKER_DRAINED(me);         /* K2 fji_sleep_park [S1]: no code on x86 after the RMW */
+#if ASYM
+             atomic {                    /* K2 os.c fji_os_barrier: membarrier */
+                 if
+                 :: sbp_full -> tail = sbp_tail; sbp_full = 0;
+                    printf("MSC: worker %d K2 membarrier drains the poster's buffer (tail = %d)\n",
+                           me, tail)
+                 :: else -> printf("MSC: worker %d K2 membarrier: poster's buffer empty\n", me)
+                 fi
+                 /* the workers' own buffers are empty: their K1 and K5 are RMWs */
+             }
 #endif
-             atomic {                                        /* K3 sleep.c:118 re-check: */
+#endif
+             atomic {                                        /* K3 fji_sleep_park re-check: */
                  found = head < tail;                        /* worker.c:205 work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
@@ -218,9 +240,9 @@ end_idle:                        /* worker.c:243 help_until, forever */
                  fi
              }
              if
-             :: found                                        /* sleep.c:118 found: undo K1 */
+             :: found                                        /* K3 found: undo K1 */
              :: else ->
-                 atomic {                                    /* K4 sleep.c:120 FUTEX_WAIT */
+                 atomic {                                    /* K4 FUTEX_WAIT */
                      WORKER_DRAINED(me);                     /* a system call drains */
                      if
                      :: epoch == e -> asleep[me] = 1; nasleep++;
@@ -230,7 +252,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
                  }
 end_park:        !asleep[me]                                 /* blocked until woken */
              fi;
-             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 sleep.c:123 */
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 */
           fi
        fi;
        d_step { found = 0; e = 0; old_s = 0; old_p = 0 }
