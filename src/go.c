@@ -63,22 +63,7 @@ static int submit(fj_pool *p, fj_fn fn, const void *arg, size_t size, bool copy)
             return 0;
         }
     }
-    fji_producer *q = fji_inject_mine(&p->inject);
-    if (!q)
-        return ENOMEM;
-    if (!fji_producer_begin(q, &p->sleep.state, FJI_SLEEP_CLOSING))    /* [J3] */
-        return ECANCELED;
-    fji_task *t = fji_producer_stage(q);
-    int e = fill(t, fn, arg, size, copy);
-    if (!e) {
-        e = fji_producer_commit(q);             /* [J1]: sleep.c P1 */
-        if (e)
-            fji_task_discard(t);
-        else
-            fji_sleep_notify(&p->sleep);
-    }
-    fji_producer_end(q);                        /* after the last use of p */
-    return e;
+    return fji_inject_push(&p->inject, &p->sleep, fn, arg, size, copy);    /* [J1], [J3] */
 }
 
 int fj_go(fj_pool *pool, fj_fn fn, void *arg)

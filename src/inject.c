@@ -81,6 +81,7 @@
 
 #include "atomics.h"
 #include "os.h"
+#include "sleep.h"
 #include "task.h"
 
 #define RING_FIRST  256u
@@ -112,7 +113,7 @@ struct fji_producer {
     uint64_t head_seen;           /* a head value read earlier: head only grows */
     uint64_t tail_mine;           /* = tail, read without touching the shared line */
     fji_ring *ring_mine;          /* = ring, likewise */
-    fji_task stage;               /* the record being filled */
+    fji_task stage;               /* fj_go_copy fills its record here first */
     /* written by consumers */
     _Alignas(64) uint64_t head;
     /* registry: immutable after registration except owned/refs */
@@ -285,33 +286,15 @@ static fji_producer *register_queue(fji_inject *in)
     return q;
 }
 
-fji_producer *fji_inject_mine(fji_inject *in)
+static fji_producer *fji_inject_mine(fji_inject *in)
 {
-    for (struct tls_node *n = tls_queues; n; n = n->next)
+    struct tls_node *n = tls_queues;
+    if (__builtin_expect(n && n->serial == in->serial, 1))
+        return n->q;                            /* the usual case: one pool */
+    for (; n; n = n->next)
         if (n->serial == in->serial)
             return n->q;
     return register_queue(in);
-}
-
-bool fji_producer_begin(fji_producer *q, const uint64_t *closing_word, uint64_t closing_bit)
-{
-    if (fji_os_asym) {                                  /* os.c: destroy calls the barrier */
-        fji_store_relaxed_32(&q->busy, 1);              /* [J3] */
-        fji_compiler_barrier();                         /* [J3] */
-    } else {
-        fji_fas_seq_cst_32(&q->busy, 1);                /* [J3] */
-        fji_fence_atomic_load();                        /* [J3] */
-    }
-    if (fji_load_relaxed_64(closing_word) & closing_bit) {
-        fji_store_release_32(&q->busy, 0);              /* [J3] */
-        return false;
-    }
-    return true;
-}
-
-fji_task *fji_producer_stage(fji_producer *q)
-{
-    return &q->stage;
 }
 
 static int grow(fji_producer *q, uint64_t head, uint64_t tail)
@@ -331,32 +314,65 @@ static int grow(fji_producer *q, uint64_t head, uint64_t tail)
     return 0;
 }
 
-int fji_producer_commit(fji_producer *q)
+/* The slot for record t, growing the ring if it is full; NULL: ENOMEM. */
+static fji_ring *room_for(fji_producer *q, uint64_t t)
 {
-    uint64_t t = q->tail_mine;
-    if (t - q->head_seen > q->ring_mine->mask) {        /* maybe full: I2 */
+    if (__builtin_expect(t - q->head_seen > q->ring_mine->mask, 0)) {  /* maybe full: I2 */
         /* Re-read head only now: it only grows, so an old value is a safe
          * underestimate, and the consumers' line stays theirs. */
         q->head_seen = fji_load_acquire_64(&q->head);  /* [J2]: after the claims */
-        if (t - q->head_seen > q->ring_mine->mask) {
-            int e = grow(q, q->head_seen, t);
-            if (e)
-                return e;
-        }
+        if (t - q->head_seen > q->ring_mine->mask && grow(q, q->head_seen, t))
+            return NULL;
     }
-    fji_ring *r = q->ring_mine;
-    record_store(r, t, &q->stage);                      /* [J2] */
+    return q->ring_mine;
+}
+
+int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, size_t size,
+                    bool copy)
+{
+    fji_producer *q = fji_inject_mine(in);
+    if (!q)
+        return ENOMEM;
+    if (fji_os_asym) {                                  /* os.c: destroy calls the barrier */
+        fji_store_relaxed_32(&q->busy, 1);              /* [J3] */
+        fji_compiler_barrier();                         /* [J3] */
+    } else {
+        fji_fas_seq_cst_32(&q->busy, 1);                /* [J3] */
+        fji_fence_atomic_load();                        /* [J3] */
+    }
+    int e = 0;
+    if (fji_load_relaxed_64(&s->state) & FJI_SLEEP_CLOSING) {
+        e = ECANCELED;
+        goto out;
+    }
+    uint64_t t = q->tail_mine;
+    fji_ring *r = room_for(q, t);
+    if (!r) {
+        e = ENOMEM;
+        goto out;
+    }
+    if (copy) {
+        fji_task *st = &q->stage;
+        if ((e = fji_task_set_copy(st, fn, arg, size)) != 0)
+            goto out;
+        record_store(r, t, st);                         /* [J2] */
+    } else {
+        uint64_t i = t & r->mask, fw, aw;
+        memcpy(&fw, &fn, sizeof fw);
+        memcpy(&aw, &arg, sizeof aw);
+        fji_store_relaxed_64(&r->cells[i].w[0], fw);    /* [J2]: record_store, inline */
+        fji_store_relaxed_64(&r->cells[i].w[1], aw);
+        fji_store_relaxed_32(&r->flags[i], 0);
+    }
     if (fji_os_asym)
         fji_store_release_64(&q->tail, t + 1);          /* [J1], sleep.c P1 (asymmetric) */
     else
         fji_fas_seq_cst_64(&q->tail, t + 1);            /* [J1], sleep.c P1 */
     q->tail_mine = t + 1;
-    return 0;
-}
-
-void fji_producer_end(fji_producer *q)
-{
-    fji_store_release_32(&q->busy, 0);                  /* [J3] */
+    fji_sleep_notify(s);                                /* P2-P3, while s is pinned */
+out:
+    fji_store_release_32(&q->busy, 0);                  /* [J3]: after the last use of s */
+    return e;
 }
 
 /* Claim up to max records into out[]; returns how many. [J2] for a run of records: every record in

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "forja.h"
+#include "sleep.h"
 
 typedef struct fji_ring fji_ring;
 typedef struct fji_producer fji_producer;
@@ -21,23 +22,16 @@ typedef struct fji_inject {
 int  fji_inject_init(fji_inject *in);
 void fji_inject_fini(fji_inject *in);     /* frees queues; pool is drained */
 
-/* The calling thread's queue for this pool, registered on first use (a
- * per-thread cache keyed by the pool's serial); NULL: ENOMEM. */
-fji_producer *fji_inject_mine(fji_inject *in);
-
-/* Producer side (the queue's thread only), in this order:
- *   begin    marks the queue busy and reads the pool's closing flag through
- *            the same barrier [J3]: false -> destroy has begun: ECANCELED
- *            (begin already undid itself).
- *   stage    the record to fill (producer-private);
- *   commit   copies it into the ring (growing it: ENOMEM) and publishes it
- *            with a seq-cst RMW [J1]; the caller then runs the wake-up check
- *            (sleep.c P2-P3) before end, while the pool is still pinned;
- *   end      clears busy (release) [J3]. */
-bool      fji_producer_begin(fji_producer *q, const uint64_t *closing_word, uint64_t closing_bit);
-fji_task *fji_producer_stage(fji_producer *q);
-int       fji_producer_commit(fji_producer *q);
-void      fji_producer_end(fji_producer *q);
+/* Producer side: called by the submitting thread. Posts one task to the
+ * calling thread's queue of this pool (registered on first use: a mutex,
+ * once), in one pass: mark the queue busy and read s's CLOSING bit through
+ * one barrier [J3]; store the record - fn and arg, or a copy of size bytes of
+ * arg when copy (fji_task_set_copy) [J2]; publish [J1]; run the wake-up check
+ * on s (sleep.c P2-P3) while still busy, so destroy cannot free s under it;
+ * clear busy. Returns 0; ECANCELED (destroy has begun) or ENOMEM (no queue,
+ * no room, no copy), having queued and kept nothing. */
+int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, size_t size,
+                    bool copy);
 
 /* Consumer side (any worker). */
 /* Claim 1..max records into out[] (0: nothing found). */

@@ -296,7 +296,7 @@ static void child_after_fork(void)
     fji_os_asym_after_fork();
 }
 
-fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller)
+fj_pool *fji_pool_resolve_slow(const fj_pool *pool, int *err, const char *caller)
 {
     if (pool) {
         fji_pool_check(pool, caller);

@@ -23,7 +23,15 @@ struct fj_pool {
  * default pool (created on first use). caller names the API function for the
  * debug check's message. NULL with *err = ENOMEM (or the create
  * error) if the default pool cannot be created. */
-fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller);
+fj_pool *fji_pool_resolve_slow(const fj_pool *pool, int *err, const char *caller);
+static inline fj_pool *fji_pool_resolve(const fj_pool *pool, int *err, const char *caller)
+{
+#ifdef NDEBUG
+    if (pool)                                   /* release builds check nothing */
+        return (fj_pool *)pool;
+#endif
+    return fji_pool_resolve_slow(pool, err, caller);
+}
 
 /* Debug builds: abort if pool is not a live pool (destroyed twice, used after
  * destroy returned); release builds: nothing. */

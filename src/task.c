@@ -61,12 +61,6 @@ int fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size)
     return 0;
 }
 
-void fji_task_discard(fji_task *t)
-{
-    if (t->flags & FJI_TASK_HEAP)
-        fji_free(t->arg);
-}
-
 void fji_check_leftovers(fji_hot *h, const fji_task *base)
 {
     for (const fji_task *t = base; t < h->top; t++)

@@ -9,8 +9,6 @@ struct fji_worker;
 /* Fill t so that running it calls fn on a copy of size bytes of arg (size
  * <= FJ_COPY_INLINE: inside the record; larger: a heap block, ENOMEM). */
 int  fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size);
-/* Undo what set_copy allocated, for a task that will never run. */
-void fji_task_discard(fji_task *t);
 
 
 /* Run a detached or root task (a stable copy) on worker w: counts it, runs

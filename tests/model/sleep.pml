@@ -8,7 +8,7 @@
  *
  * Actors: NW workers (1 or 2) running worker.c's help_until loop over one
  * injection queue, and one poster that submits POSTS tasks from outside
- * (go.c submit: inject.c commit, then fji_sleep_notify).
+ * (go.c submit: inject.c fji_inject_push: publish, then fji_sleep_notify).
  *
  * Memory model: x86-TSO. Each thread has a store buffer for its plain
  * (non-RMW) stores; its own loads forward from it; a locked RMW drains it
@@ -135,7 +135,7 @@ active proctype poster()
        }
                                                              /* P2 removed */
 #else
-       atomic {                                              /* P1: fji_producer_commit's exchange */
+       atomic {                                              /* P1: fji_inject_push: exchange on tail */
            POSTER_DRAINED; tail++;
            printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
        }
