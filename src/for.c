@@ -20,7 +20,9 @@
  * share instead, costly iterations on many workers made chunks of a few
  * hundred microseconds, and thieves parked - or owners slept in fj_sync -
  * before their answer came (pfor on 16 cores: 9.8x serial where OpenMP got
- * 17x). One clock read per chunk (vDSO, ~20 ns) is under 0.2% of a chunk. If set, it spawns the right half of what remains (the
+ * 17x). One clock read per chunk (vDSO, ~20 ns) is under 0.2% of a chunk.
+ * Where the clock is a system call (fji_now_is_cheap() false: some virtual
+ * machines' clock sources) chunks just double up to chunk_max, as before. If set, it spawns the right half of what remains (the
  * spawn publishes it at once, detail.h) and carries on with the left half.
  * This is lazy binary splitting (Tzannes, Caragea, Barua, Vishkin, PPoPP'10)
  * driven by the split deque's own steal requests instead of a guess at
@@ -70,6 +72,7 @@ typedef struct loop {
     void *arg;
     size_t grain;                 /* > 0: fixed tree */
     size_t chunk_max;             /* lazy: largest chunk between checks */
+    bool timed;                   /* lazy: size chunks by time (the clock is cheap) */
     uint32_t failed;              /* ENOMEM seen */
 } loop;
 
@@ -154,7 +157,8 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
     int n = 0;
     fj_group g = FJ_GROUP_INIT;
     size_t chunk = 1;
-    uint64_t t0 = fji_now_ns();
+    bool timed = L->timed;
+    uint64_t t0 = timed ? fji_now_ns() : 0;
     while (lo < hi) {
         if (hi - lo > 1 && n < MAX_SPLITS && hungry()) {
             size_t mid = lo + (hi - lo) / 2;
@@ -168,6 +172,11 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
         size_t k = hi - lo < chunk ? hi - lo : chunk;
         fold(L, lo, lo + k, acc);
         lo += k;
+        if (!timed) {
+            if (chunk < L->chunk_max)
+                chunk *= 2;
+            continue;
+        }
         uint64_t t1 = fji_now_ns(), took = t1 - t0;
         t0 = t1;
         if (took < CHUNK_NS && chunk < L->chunk_max)
@@ -203,6 +212,7 @@ static int run_loop(fj_pool *pool, loop *L, size_t begin, size_t end, void *acc)
     if (!L->grain) {
         size_t share = (end - begin) / ((size_t)p->size * 256);
         L->chunk_max = share ? share : 1;
+        L->timed = fji_now_is_cheap();
     }
     piece root = { L, begin, end, acc };
     fji_worker *w = fji_self();

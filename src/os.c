@@ -116,6 +116,28 @@ uint64_t fji_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether fji_now_ns is cheap enough to call per loop chunk: under 200 ns a
+ * call (the vDSO takes ~20; a clock source that forces a system call, such
+ * as hpet or acpi_pm in some virtual machines, takes ~500-1000). Measured
+ * once per process over 32 calls. */
+static bool clock_fast;
+
+static void clock_measure(void)
+{
+    uint64_t t0 = fji_now_ns(), t = t0;
+    for (int i = 0; i < 32; i++)
+        t = fji_now_ns();
+    clock_fast = t - t0 < 32 * 200;
+}
+
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+bool fji_now_is_cheap(void)
+{
+    (void)pthread_once(&clock_once, clock_measure);
+    return clock_fast;
+}
+
 void fji_os_pin(unsigned i)
 {
     cpu_set_t set;
