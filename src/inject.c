@@ -16,7 +16,7 @@
  * Why one queue per thread: submitters never contend with each other, so
  * many threads submitting at once do not collapse onto one cache line, and a
  * push needs no lock and no CAS loop: fill the slot, publish tail with one
- * RMW. Consumers claim with a CAS on head, the thief half of Chase-Lev (the
+ * release store (an RMW where the asymmetric fences are off: [J1]). Consumers claim with a CAS on head, the thief half of Chase-Lev (the
  * producer never pops). A thread registers with a pool on its first submit
  * (a mutex, once); a per-thread cache finds its queue afterwards. A thread's
  * queues are released when it exits (a pthread key destructor) and then
@@ -70,7 +70,9 @@
  *        release-stores the ring pointer before it publishes any record that
  *        lives only there ([J1] orders that). A consumer loads tail (acquire),
  *        then the ring (acquire): a ring at least as new as that tail.
- * Checked by: tests/test_wg.c (many submitters), tests/stress_pool.c (TSan).
+ * Checked by: tests/test_wg.c (many submitters), tests/test_alloc.c (ENOMEM
+ * at registration and growth), tests/stress_pool.c (TSan; and again with
+ * FORJA_MEMBARRIER=0 in the plain build), tests/model/sleep.pml (ASYM=1).
  */
 #define _GNU_SOURCE
 #include "inject.h"
