@@ -257,6 +257,7 @@ static void *thread_fork(void *p)
     struct fib f = { 10, 0 };
     if (fj_run(NULL, fib_task, &f) != 0)
         return (void *)2;
+    settle_before_fork();               /* support.h: ASan */
     return (void *)(intptr_t)fork_and_check();
 }
 
@@ -282,16 +283,10 @@ static void fork_task(void *p)
 
 static int mode_in_task(void)
 {
-    /* Let every worker of the default pool start and park first. glibc's
-     * fork takes its malloc locks, so forking while another thread is in
-     * malloc is safe; GCC 12's ASan allocator has no such handler, and a
-     * worker still in its thread start-up (ASan's own allocations there)
-     * left the child with a held allocator lock: a hang in about 1 run in
-     * 13 under ASan, before and after the asymmetric-fence change. */
     struct fib f = { 18, 0 };
     if (fj_run(NULL, fib_task, &f) != 0)
         return 3;
-    usleep(100000);
+    settle_before_fork();               /* support.h: ASan */
     if (fj_run(NULL, fork_task, NULL) != 0 || fork_in_task_result != 0)
         return 4;
     printf("ok\n");

@@ -502,6 +502,7 @@ Test(pool, a_forked_child_gets_a_fresh_working_default_pool, .timeout = 30)
     fj_wg_add(&fork_wg, 1);
     cr_assert_eq(fj_go(NULL, fork_task, NULL), 0);   /* the parent's pool exists */
     fj_wg_wait(&fork_wg);
+    settle_before_fork();                            /* support.h: ASan */
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
