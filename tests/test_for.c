@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,24 @@ Test(for, every_index_is_covered_exactly_once_from_outside, .timeout = 90)
         free_loop(l);
     }
     cr_assert_eq(fj_pool_destroy(pool), 0);
+}
+
+void fji_now_set_cheap(bool cheap);     /* src/os.c test hook, not API */
+
+/* Where the clock is a system call, lazy chunks double without reading it
+ * (for.c): the same coverage must hold on that path. */
+Test(for, every_index_is_covered_exactly_once_when_the_clock_is_slow, .timeout = 90)
+{
+    fji_now_set_cheap(false);
+    pool = make_pool(3);
+    for (size_t k = 0; k < NCASES; k++) {
+        struct loop *l = new_loop(cases[k].begin, cases[k].end, cases[k].grain, 0);
+        cr_assert_eq(fj_for(pool, l->begin, l->end, l->grain, body, l), 0, "case %zu", k);
+        check_loop(l, "slow clock");
+        free_loop(l);
+    }
+    cr_assert_eq(fj_pool_destroy(pool), 0);
+    fji_now_set_cheap(true);
 }
 
 Test(for, every_index_is_covered_exactly_once_from_inside_a_task, .timeout = 90)
