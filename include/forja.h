@@ -107,7 +107,11 @@ int fj_run(fj_pool *pool, fj_fn fn, void *arg);
  *           locks; elsewhere it uses the caller's own injection queue (no lock,
  *           no contention between submitting threads) and may wake a sleeping
  *           worker. Everything before the call happens-before fn starts. Join
- *           with an fj_wg: fj_wg_add before fj_go, fj_wg_done at the end of fn. */
+ *           with an fj_wg: fj_wg_add before fj_go, fj_wg_done at the end of fn.
+ *  Cost     From outside: no lock and no locked instruction where the kernel
+ *           has membarrier (Linux 4.14 on), about 17 ns. A thread that
+ *           submits millions of tasks is one thread more than a pool with a
+ *           worker per CPU; a pool of one worker fewer leaves it a CPU. */
 int fj_go(fj_pool *pool, fj_fn fn, void *arg);
 
 /** fj_go_copy - like fj_go, but fn gets a pointer to a copy of size bytes of
