@@ -76,6 +76,7 @@
 
 #include "atomics.h"
 #include "os.h"
+#include "task.h"
 
 /* head and split as indices; the owner's fields hold them as pointers. */
 #define HEAD(w) ((uint32_t)((w)->top - (w)->slots))
@@ -205,12 +206,7 @@ int fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot
     if (!fji_cas_seq_cst_64(&d->ts, ts, TS(t + 1, TS_SPLIT(ts))))   /* [D2] */
         return -1;
     fji_task *x = &d->hot.slots[t];
-    out->fn = x->fn;
-    out->arg = x->arg;
-    out->group = x->group;
-    out->flags = x->flags;
-    if (x->flags & FJI_TASK_COPY)
-        memcpy(out->payload, x->payload, sizeof out->payload);
+    fji_task_copy(out, x);                      /* stable: we own the claim */
     if (x->group == NULL)
         fji_slot_mark_done(x);                  /* [D5] detached: nobody waits */
     else

@@ -101,11 +101,10 @@ static void *acc_new(const loop *L, acc_buf *buf)
     return a;
 }
 
-static void acc_free(const loop *L, void *a, acc_buf *buf)
+static void acc_free(void *a, acc_buf *buf)
 {
     if (a != buf->b)
         fji_free(a);
-    (void)L;
 }
 
 static void fold(const loop *L, size_t lo, size_t hi, void *acc)
@@ -138,7 +137,7 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
     fj_sync(&g);
     if (L->rbody) {
         L->combine(acc, right.acc, L->arg);     /* I2 */
-        acc_free(L, right.acc, &buf);
+        acc_free(right.acc, &buf);
     }
 }
 
@@ -188,7 +187,7 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
     if (L->rbody)
         while (n-- > 0) {                       /* nearest right piece first: I2 */
             L->combine(acc, parts[n].acc, L->arg);
-            acc_free(L, parts[n].acc, &bufs[n]);
+            acc_free(parts[n].acc, &bufs[n]);
         }
 }
 
@@ -256,7 +255,7 @@ int fj_reduce(fj_pool *pool, size_t begin, size_t end, size_t grain,
     if (!e)
         memcpy(result, acc, size);
     if (acc)
-        acc_free(&L, acc, &accbuf);
+        acc_free(acc, &accbuf);
     if (id != idbuf.b)
         fji_free(id);
     return e;

@@ -113,9 +113,6 @@ struct fji_producer {
     /* the producer's own lines */
     _Alignas(64) uint32_t busy;   /* [J3]; read by destroy only */
     uint64_t head_seen;           /* a head value read earlier: head only grows */
-    uint64_t tail_mine;           /* = tail, read without touching the shared line */
-    fji_ring *ring_mine;          /* = ring, likewise */
-    fji_task stage;               /* fj_go_copy fills its record here first */
     /* written by consumers */
     _Alignas(64) uint64_t head;
     /* registry: immutable after registration except owned/refs */
@@ -272,7 +269,6 @@ static fji_producer *register_queue(fji_inject *in)
         }
         memset(q, 0, sizeof *q);
         q->ring = r;
-        q->ring_mine = r;
         q->serial = in->serial;
         q->owned = 1;
         q->refs = 2;
@@ -290,10 +286,7 @@ static fji_producer *register_queue(fji_inject *in)
 
 static fji_producer *fji_inject_mine(fji_inject *in)
 {
-    struct tls_node *n = tls_queues;
-    if (__builtin_expect(n && n->serial == in->serial, 1))
-        return n->q;                            /* the usual case: one pool */
-    for (; n; n = n->next)
+    for (struct tls_node *n = tls_queues; n; n = n->next)
         if (n->serial == in->serial)
             return n->q;
     return register_queue(in);
@@ -301,7 +294,7 @@ static fji_producer *fji_inject_mine(fji_inject *in)
 
 static int grow(fji_producer *q, uint64_t head, uint64_t tail)
 {
-    fji_ring *old = q->ring_mine;
+    fji_ring *old = q->ring;                    /* producer-only writer: plain read */
     fji_ring *r = ring_new((old->mask + 1) * 2);
     if (!r)
         return ENOMEM;
@@ -312,21 +305,21 @@ static int grow(fji_producer *q, uint64_t head, uint64_t tail)
     }
     r->older = old;
     fji_store_release_ptr((void **)&q->ring, r);        /* [J4] */
-    q->ring_mine = r;
     return 0;
 }
 
 /* The slot for record t, growing the ring if it is full; NULL: ENOMEM. */
 static fji_ring *room_for(fji_producer *q, uint64_t t)
 {
-    if (__builtin_expect(t - q->head_seen > q->ring_mine->mask, 0)) {  /* maybe full: I2 */
+    fji_ring *r = q->ring;                      /* producer-only writer: plain read */
+    if (__builtin_expect(t - q->head_seen > r->mask, 0)) {  /* maybe full: I2 */
         /* Re-read head only now: it only grows, so an old value is a safe
          * underestimate, and the consumers' line stays theirs. */
         q->head_seen = fji_load_acquire_64(&q->head);  /* [J2]: after the claims */
-        if (t - q->head_seen > q->ring_mine->mask && grow(q, q->head_seen, t))
+        if (t - q->head_seen > r->mask && grow(q, q->head_seen, t))
             return NULL;
     }
-    return q->ring_mine;
+    return q->ring;
 }
 
 int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, size_t size,
@@ -335,7 +328,8 @@ int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, siz
     fji_producer *q = fji_inject_mine(in);
     if (!q)
         return ENOMEM;
-    if (fji_os_asym) {                                  /* os.c: destroy calls the barrier */
+    bool asym = fji_os_asym;                            /* os.c: fixed while pools live */
+    if (asym) {                                  /* os.c: destroy calls the barrier */
         fji_store_relaxed_32(&q->busy, 1);              /* [J3] */
         fji_compiler_barrier();                         /* [J3] */
     } else {
@@ -347,17 +341,17 @@ int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, siz
         e = ECANCELED;
         goto out;
     }
-    uint64_t t = q->tail_mine;
+    uint64_t t = q->tail;                               /* producer-only writer */
     fji_ring *r = room_for(q, t);
     if (!r) {
         e = ENOMEM;
         goto out;
     }
     if (copy) {
-        fji_task *st = &q->stage;
-        if ((e = fji_task_set_copy(st, fn, arg, size)) != 0)
+        fji_task st;
+        if ((e = fji_task_set_copy(&st, fn, arg, size)) != 0)
             goto out;
-        record_store(r, t, st);                         /* [J2] */
+        record_store(r, t, &st);                        /* [J2] */
     } else {
         uint64_t i = t & r->mask, fw, aw;
         memcpy(&fw, &fn, sizeof fw);
@@ -366,11 +360,10 @@ int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, siz
         fji_store_relaxed_64(&r->cells[i].w[1], aw);
         fji_store_relaxed_32(&r->flags[i], 0);
     }
-    if (fji_os_asym)
+    if (asym)
         fji_store_release_64(&q->tail, t + 1);          /* [J1], sleep.c P1 (asymmetric) */
     else
         fji_fas_seq_cst_64(&q->tail, t + 1);            /* [J1], sleep.c P1 */
-    q->tail_mine = t + 1;
     fji_sleep_notify(s);                                /* P2-P3, while s is pinned */
 out:
     fji_store_release_32(&q->busy, 0);                  /* [J3]: after the last use of s */
@@ -410,6 +403,9 @@ static unsigned take_from(fji_producer *q, fji_task *out, unsigned max)
     }
 }
 
+/* A hint for take (whose CAS decides), and sleep.c's K3 re-check: there the
+ * load of tail follows K2's fence (or membarrier), so it sees a P1 ([J1]) that
+ * the poster's P3 did not pair with a wake-up ([S1]). */
 static bool nonempty(fji_producer *q)
 {
     return fji_load_relaxed_64(&q->head) < fji_load_relaxed_64(&q->tail);

@@ -178,24 +178,24 @@ void fji_os_set_name(const char *name)
 
 static uint64_t alloc_count;            /* allocations so far (relaxed) */
 static uint64_t alloc_fail_at;          /* 0: never fail; else fail from this one on */
-static uint32_t alloc_env_read;
+static pthread_once_t alloc_env_once = PTHREAD_ONCE_INIT;
+
+static void alloc_read_env(void)
+{
+    const char *s = getenv("FORJA_FAIL_ALLOC");
+    if (s && *s) {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*end == '\0' && v > 0)
+            fji_store_relaxed_64(&alloc_fail_at, v);
+    }
+}
 
 static int alloc_should_fail(void)
 {
-    /* alloc_env_read: release store after fail_at is set, acquire load here,
-     * so a reader that sees 1 sees the setting. Two first callers may both
-     * read the environment; they store the same value. */
-    if (!fji_load_acquire_32(&alloc_env_read)) {
-        const char *s = getenv("FORJA_FAIL_ALLOC");
-        if (s && *s) {
-            char *end;
-            unsigned long long v = strtoull(s, &end, 10);
-            if (*end == '\0' && v > 0)
-                fji_store_relaxed_64(&alloc_fail_at, v);
-        }
-        fji_store_release_32(&alloc_env_read, 1);
-    }
-    uint64_t at = fji_load_relaxed_64(&alloc_fail_at);
+    (void)pthread_once(&alloc_env_once, alloc_read_env);   /* publishes fail_at */
+    uint64_t at = fji_load_relaxed_64(&alloc_fail_at);  /* the hook's store: a test
+                                                           sets it before it allocates */
     if (at == 0)
         return 0;
     return fji_faa_seq_cst_64(&alloc_count, 1) + 1 >= at;   /* a count only */
@@ -206,7 +206,7 @@ static int alloc_should_fail(void)
 void fji_alloc_fail_after(uint64_t n);
 void fji_alloc_fail_after(uint64_t n)
 {
-    fji_store_release_32(&alloc_env_read, 1);
+    (void)pthread_once(&alloc_env_once, alloc_read_env);   /* the hook wins */
     fji_store_relaxed_64(&alloc_count, 0);
     fji_store_relaxed_64(&alloc_fail_at, n);
 }

@@ -163,6 +163,13 @@ static void stop_workers(fj_pool *p, unsigned started)
 
 static void child_after_fork(void);
 
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_register(void)
+{
+    (void)pthread_atfork(NULL, NULL, child_after_fork);
+}
+
 int fj_pool_create(fj_pool **out, const fj_config *cfg)
 {
     if (!out)
@@ -176,11 +183,7 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
     if (stack < (size_t)PTHREAD_STACK_MIN)
         stack = (size_t)PTHREAD_STACK_MIN;
 
-    static uint32_t atfork_done;
-    /* once: the CAS picks one registrant; the load only skips the CAS */
-    if (!fji_load_acquire_32(&atfork_done) && fji_cas_seq_cst_32(&atfork_done, 0, 1))
-        (void)pthread_atfork(NULL, NULL, child_after_fork);
-
+    (void)pthread_once(&atfork_once, atfork_register);
     fji_os_asym_init();                 /* before any pool of ours runs: os.c */
     fj_pool *p = fji_alloc_aligned(64, sizeof *p);
     if (!p)

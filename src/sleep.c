@@ -76,6 +76,7 @@
 
 #include "atomics.h"
 #include "os.h"
+#include "stats.h"
 
 #define SEARCH_ONE  1ull
 #define PARK_ONE    (1ull << 20)
@@ -114,7 +115,7 @@ void fji_sleep_search_end(fji_sleep *s)
 {
     /* I3: a post whose P3 saw this searcher and skipped its wake-up read
      * state before this RMW, so its work is visible to the worker woken here. */
-    uint64_t old = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE);
+    uint64_t old = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE);  /* read by P3 [S1] */
     if (SEARCHING(old) == 1 && PARKED(old) > 0)        /* I3 */
         wake(s, 1);
 }
@@ -128,7 +129,7 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
         fji_os_barrier();                               /* K2 [S1]: for every poster */
     bool slept = false;
     if (!recheck(ctx)) {                                /* K3 */
-        fji_store_relaxed_64(sleeps, fji_load_relaxed_64(sleeps) + 1);  /* stats.h */
+        fji_stat_add(sleeps, 1);                        /* before sleeping: test_idle */
         fji_futex_wait(&s->epoch, e);                   /* K4 [S2] */
         slept = true;
     }

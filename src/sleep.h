@@ -14,8 +14,9 @@ typedef struct fji_sleep {
 
 void fji_sleep_init(fji_sleep *s);
 
-/* Poster side, after publishing work with a seq-cst RMW: wake one parked
- * worker if nobody is searching (P2-P3). */
+/* Poster side, after publishing work (P1: a seq-cst RMW, or with asymmetric
+ * fences an injection push's release store, os.c): wake one parked worker if
+ * nobody is searching (P2-P3). */
 void fji_sleep_notify(fji_sleep *s);
 
 /* Searcher side. */
@@ -32,8 +33,9 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
 /* Wake every parked worker (destroy, a wait group released in-task waiters). */
 void fji_sleep_wake_all(fji_sleep *s);
 
-/* Set CLOSING (seq-cst RMW, then a fence: inject.c [J3]) and wake everyone.
- * Submitters read CLOSING from state (go.c). */
+/* Set CLOSING (seq-cst RMW, then a fence, and the membarrier with asymmetric
+ * fences: inject.c [J3]) and wake everyone. Submitters read CLOSING from
+ * state (go.c on a worker, inject.c fji_inject_push elsewhere). */
 void fji_sleep_close(fji_sleep *s);
 
 #endif

@@ -63,11 +63,10 @@ int fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size)
 
 void fji_check_leftovers(fji_hot *h, const fji_task *base)
 {
-    for (const fji_task *t = base; t < h->top; t++)
-        if (t->group)
-            fji_die("a task returned while a group it spawned into has un-synced "
-                    "children (call fj_sync on every group before returning)");
-    if (h->open)
+    bool unsynced = h->open != 0;
+    for (const fji_task *t = base; t < h->top && !unsynced; t++)
+        unsynced = t->group != NULL;
+    if (unsynced)
         fji_die("a task returned while a group it spawned into has un-synced "
                 "children (call fj_sync on every group before returning)");
 }
@@ -98,11 +97,6 @@ void fji_task_run(fji_worker *w, fji_task *t)
 void fji_run_detached_slot(fji_hot *h, fji_task *slot)
 {
     fji_task t;                                 /* the slot may be reused by fn */
-    t.fn = slot->fn;
-    t.arg = slot->arg;
-    t.group = NULL;
-    t.flags = slot->flags;
-    if (t.flags & FJI_TASK_COPY)
-        memcpy(t.payload, slot->payload, sizeof t.payload);
+    fji_task_copy(&t, slot);                    /* group is NULL: detached */
     fji_task_run((fji_worker *)(void *)h, &t);
 }

@@ -2,6 +2,8 @@
 #ifndef FJI_TASK_H
 #define FJI_TASK_H
 
+#include <string.h>
+
 #include "forja.h"
 
 struct fji_worker;
@@ -10,6 +12,17 @@ struct fji_worker;
  * <= FJ_COPY_INLINE: inside the record; larger: a heap block, ENOMEM). */
 int  fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size);
 
+/* *dst = what running *src needs: fn, arg, group, flags, and the payload only
+ * when it holds fn's argument (FJI_TASK_COPY). Not state: that is the slot's. */
+static inline void fji_task_copy(fji_task *dst, const fji_task *src)
+{
+    dst->fn = src->fn;
+    dst->arg = src->arg;
+    dst->group = src->group;
+    dst->flags = src->flags;
+    if (src->flags & FJI_TASK_COPY)
+        memcpy(dst->payload, src->payload, sizeof dst->payload);
+}
 
 /* Run a detached or root task (a stable copy) on worker w: counts it, runs
  * fn with the right argument, checks that it synced its groups, frees a heap

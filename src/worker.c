@@ -45,7 +45,6 @@
 
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "atomics.h"
 #include "os.h"
@@ -109,14 +108,9 @@ static bool pop_own(fji_worker *w, fji_task *t)
                 g->pending--;                   /* the owner's bookkeeping */
             continue;
         }
-        t->fn = s->fn;
-        t->arg = s->arg;
-        t->group = s->group;
-        t->flags = s->flags;
+        fji_task_copy(t, s);
         if (s->group)
             s->group->pending--;                /* a child of a task below us */
-        else if (s->flags & FJI_TASK_COPY)
-            memcpy(t->payload, s->payload, sizeof t->payload);
         return true;
     }
 }
@@ -135,13 +129,7 @@ static bool take_injected(fji_worker *w, fji_task *t)
     *t = batch[0];
     if (k > 1) {
         for (unsigned i = k - 1; i >= 1; i--) {         /* batch[1] on top */
-            fji_task *s = fji_deque_reserve(&w->deque);
-            s->fn = batch[i].fn;
-            s->arg = batch[i].arg;
-            s->group = NULL;
-            s->flags = batch[i].flags;
-            if (s->flags & FJI_TASK_COPY)
-                memcpy(s->payload, batch[i].payload, sizeof s->payload);
+            fji_task_copy(fji_deque_reserve(&w->deque), &batch[i]);  /* group NULL */
             fji_deque_commit(&w->deque);
         }
         fji_deque_publish_all(&w->deque);               /* CAS: sleep.c P1 */
