@@ -37,8 +37,7 @@ int main(int argc, char **argv)
     int threads;
     long n;
     bench_args(argc, argv, &threads, &n);
-    if (n < 1 || n > NQ_MAX)
-        bench_fail("nqueens: n must be in [1, %d]", NQ_MAX);
+    nq_args(n);
     fj_pool *pool = bench_forja_pool(threads);
     struct nq_task root = { (int)n, 0, 0, { { 0 } } };
     bench_clock c = bench_start();

@@ -30,14 +30,19 @@ static inline void nq_place(nq_board *child, const nq_board *b, int row, int c)
     child->col[row] = (signed char)c;
 }
 
+static inline void nq_args(long n)
+{
+    if (n < 1 || n > NQ_MAX)
+        bench_fail("nqueens: n must be in [1, %d]", NQ_MAX);
+}
+
 static inline void nq_check(long n, uint64_t r)
 {
     /* OEIS A000170 */
     static const uint64_t known[NQ_MAX + 1] = {
         1, 1, 0, 0, 2, 10, 4, 40, 92, 352, 724, 2680, 14200, 73712, 365596,
         2279184, 14772512, 95815104, 666090624, 4968057848ull, 39029188884ull };
-    if (n < 1 || n > NQ_MAX)
-        bench_fail("nqueens: n must be in [1, %d]", NQ_MAX);
+    nq_args(n);
     if (r != known[n])
         bench_fail("nqueens(%ld) = %" PRIu64 ", expected %" PRIu64, n, r, known[n]);
 }

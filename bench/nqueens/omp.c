@@ -31,8 +31,7 @@ int main(int argc, char **argv)
     int threads;
     long n;
     bench_args(argc, argv, &threads, &n);
-    if (n < 1 || n > NQ_MAX)
-        bench_fail("nqueens: n must be in [1, %d]", NQ_MAX);
+    nq_args(n);
     bench_omp_setup(threads);
     nq_board empty = { { 0 } };
     uint64_t r = 0;

@@ -30,8 +30,7 @@ int main(int argc, char **argv)
     int threads;
     long n;
     bench_args(argc, argv, &threads, &n);
-    if (n < 1 || n > NQ_MAX)
-        bench_fail("nqueens: n must be in [1, %d]", NQ_MAX);
+    nq_args(n);
     auto gc = bench_tbb_setup(threads);
     nq_board empty = { { 0 } };
     bench_clock c = bench_start();

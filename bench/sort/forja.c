@@ -63,20 +63,14 @@ int main(int argc, char **argv)
     long n;
     bench_args(argc, argv, &threads, &n);
     fj_pool *pool = bench_forja_pool(threads);
-    uint64_t *a = sort_alloc(n), *tmp = sort_alloc(n);
-    sort_fill(a, n);
-    sort_fill(tmp, n);
-    uint64_t sum = sort_checksum(a, n);
-    struct msort_arg root = { a, tmp, (size_t)n };
+    sort_data d = sort_input(n);
+    struct msort_arg root = { d.a, d.tmp, (size_t)n };
     bench_clock c = bench_start();
     int rc = fj_run(pool, psort, &root);
     bench_clock e = bench_stop(c);
     if (rc != 0)
         bench_fail("fj_run: error %d", rc);
-    sort_check(a, n, sum);
-    bench_report_u64("sort", threads, n, sum, e);
-    free(a);
-    free(tmp);
+    sort_done(&d, threads, e);
     bench_forja_done(pool);
     return 0;
 }

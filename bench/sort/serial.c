@@ -22,16 +22,10 @@ int main(int argc, char **argv)
     int threads;
     long n;
     bench_args(argc, argv, &threads, &n);
-    uint64_t *a = sort_alloc(n), *tmp = sort_alloc(n);
-    sort_fill(a, n);
-    sort_fill(tmp, n);
-    uint64_t sum = sort_checksum(a, n);
+    sort_data d = sort_input(n);
     bench_clock c = bench_start();
-    msort(a, tmp, (size_t)n);
+    msort(d.a, d.tmp, (size_t)n);
     bench_clock e = bench_stop(c);
-    sort_check(a, n, sum);
-    bench_report_u64("sort", threads, n, sum, e);
-    free(a);
-    free(tmp);
+    sort_done(&d, threads, e);
     return 0;
 }

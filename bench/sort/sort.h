@@ -45,6 +45,31 @@ static inline void sort_check(const uint64_t *a, long n, uint64_t want)
         bench_fail("sort(%ld): checksum changed (elements lost)", n);
 }
 
+/* One run's arrays: a (sorted in place) and tmp (scratch), both filled so
+ * neither is first touched inside the timed region, and a's checksum. */
+typedef struct sort_data { uint64_t *a, *tmp; long n; uint64_t sum; } sort_data;
+
+static inline sort_data sort_input(long n)
+{
+    sort_data d;
+    d.n = n;
+    d.a = sort_alloc(n);
+    d.tmp = sort_alloc(n);
+    sort_fill(d.a, n);
+    sort_fill(d.tmp, n);
+    d.sum = sort_checksum(d.a, n);
+    return d;
+}
+
+/* Checks the result, prints the output line, frees both arrays. */
+static inline void sort_done(sort_data *d, int threads, bench_clock e)
+{
+    sort_check(d->a, d->n, d->sum);
+    bench_report_u64("sort", threads, d->n, d->sum, e);
+    free(d->a);
+    free(d->tmp);
+}
+
 static inline void sort_swap(uint64_t *a, uint64_t *b)
 {
     uint64_t t = *a;
