@@ -3,10 +3,10 @@
  * shows what it promises.
  *
  * Two modes:
- *   normal  Concurrency Kit's ck_pr (inline assembly). On x86-64 the only
- *           fence that emits code is fji_fence_seq_cst (mfence); acquire loads
- *           and release stores are plain moves, and every RMW is a locked
- *           instruction, which is a full barrier.
+ *   normal  Concurrency Kit's ck_pr (inline assembly). On x86-64 no helper
+ *           emits a fence instruction: acquire loads and release stores are
+ *           plain moves, and every RMW is a locked instruction, which is a
+ *           full barrier.
  *   TSan    ThreadSanitizer cannot see ck_pr's inline assembly and would
  *           report false races, so under TSan (gcc: __SANITIZE_THREAD__,
  *           clang: __has_feature(thread_sanitizer)) the same helpers map to
@@ -21,6 +21,8 @@
  * locked instruction already is a full barrier, and a real fence on weakly
  * ordered CPUs; in TSan mode it is a seq-cst fence, which is what the C11
  * model needs for the store-buffering shape (two seq-cst fences).
+ * Where the kernel has membarrier the injection push skips even the RMW and
+ * uses fji_compiler_barrier(); the other side calls os.c's fji_os_barrier().
  */
 #ifndef FJI_ATOMICS_H
 #define FJI_ATOMICS_H
@@ -60,7 +62,6 @@ static inline uint64_t fji_faa_seq_cst_64(uint64_t *p, uint64_t d) { return __at
 static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { return __atomic_fetch_add(p, d, __ATOMIC_SEQ_CST); }
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
-static inline void fji_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_fence_atomic_load(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_cpu_relax(void)
@@ -95,7 +96,6 @@ static inline uint64_t fji_faa_seq_cst_64(uint64_t *p, uint64_t d) { return ck_p
 static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { return ck_pr_faa_32(p, d); }
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return ck_pr_fas_32(p, v); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return ck_pr_fas_64(p, v); }
-static inline void fji_fence_seq_cst(void) { ck_pr_fence_memory(); }
 static inline void fji_fence_atomic_load(void) { ck_pr_fence_atomic_load(); }
 static inline void fji_compiler_barrier(void) { ck_pr_barrier(); }
 static inline void fji_cpu_relax(void) { ck_pr_stall(); }

@@ -145,8 +145,8 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
 
 static bool hungry(void)
 {
-    fji_hot *h = fji_tls_hot;                   /* [D6]: a hint */
-    return h && __atomic_load_n(&h->splitreq, __ATOMIC_RELAXED);
+    fji_hot *h = fji_tls_hot;
+    return h && fji_load_relaxed_32(&h->splitreq);  /* [D6]: a hint */
 }
 
 static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
