@@ -1,12 +1,19 @@
 /* support.h - helpers several test files share: a fork-join fib task, a
- * count of this process's threads, and a pause before fork(). Header-only (static), so each test stays
- * one self-contained program. */
+ * count of this process's threads and a wait for it to settle, a pause
+ * before fork(), and running a child process (a function, or this binary
+ * again) with its output collected. Header-only (static), so each test
+ * stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <forja.h>
@@ -56,16 +63,131 @@ __attribute__((unused)) static int thread_count(void)
     return n;
 }
 
+/* thread_count() once it equals want, or after about 2 s: joined threads
+ * may linger in /proc/self/task for a moment, so poll, bounded. */
+__attribute__((unused)) static int settle_thread_count(int want)
+{
+    int n = thread_count();
+    for (int i = 0; i < 2000 && n != want; i++) {
+        usleep(1000);
+        n = thread_count();
+    }
+    return n;
+}
+
 /* Read fd to its end (a child's stdout or stderr) into buf as a string of
- * at most cap - 1 characters, then close it. */
+ * at most cap - 1 characters, then close it. What does not fit is read and
+ * dropped, so a child that writes more never blocks on a full pipe or dies
+ * of SIGPIPE. */
 __attribute__((unused)) static void read_to_end(int fd, char *buf, size_t cap)
 {
     size_t got = 0;
-    ssize_t r;
-    while (got + 1 < cap && (r = read(fd, buf + got, cap - 1 - got)) > 0)
-        got += (size_t)r;
+    char sink[256];
+    for (;;) {
+        ssize_t r = got + 1 < cap ? read(fd, buf + got, cap - 1 - got)
+                                  : read(fd, sink, sizeof sink);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (got + 1 < cap)
+            got += (size_t)r;
+    }
     buf[got] = '\0';
     close(fd);
+}
+
+/* Close both ends of a pipe; an end of -1 is not open. */
+__attribute__((unused)) static void close_pipe(int fd[2])
+{
+    if (fd[0] >= 0)
+        close(fd[0]);
+    if (fd[1] >= 0)
+        close(fd[1]);
+}
+
+/* Fork; the child runs child(arg) and exits with its return value. The
+ * child's stdout goes to out and its stderr to err, each read to its end
+ * as a string (read_to_end); a NULL buffer leaves that stream shared with
+ * ours. stdout is read before stderr: fine for the few KiB the children
+ * here write (a child that filled the stderr pipe first would stall).
+ * Returns the child's wait status, or -1 if a pipe, the fork or waitpid
+ * failed. */
+__attribute__((unused)) static int run_forked(int (*child)(const void *), const void *arg,
+                                              char *out, size_t outcap, char *err, size_t errcap)
+{
+    int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+    if ((out && pipe(po) != 0) || (err && pipe(pe) != 0)) {
+        close_pipe(po);
+        close_pipe(pe);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (out)
+            dup2(po[1], 1);
+        if (err)
+            dup2(pe[1], 2);
+        close_pipe(po);
+        close_pipe(pe);
+        _exit(child(arg));
+    }
+    if (pid == -1) {
+        close_pipe(po);
+        close_pipe(pe);
+        return -1;
+    }
+    if (out)
+        close(po[1]);
+    if (err)
+        close(pe[1]);
+    if (out)
+        read_to_end(po[0], out, outcap);
+    if (err)
+        read_to_end(pe[0], err, errcap);
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
+}
+
+extern char **environ;
+
+/* run_self's child: exec this binary with environment envp. */
+__attribute__((unused)) static int exec_self(const void *envp)
+{
+    char *argv[] = { "forja-test-child", NULL };
+    execve("/proc/self/exe", argv, (char *const *)envp);
+    return 127;
+}
+
+/* Run this binary again as a child (run_forked: out, err, the status, -1).
+ * Its environment is ours less Criterion's BXFI_* variables and every
+ * FORJA_* one, plus vars (NULL-terminated "NAME=value" strings: the mode
+ * the child's main() runs instead of Criterion, a FORJA_ setting), so the
+ * child sees exactly the FORJA_ settings the test names. */
+__attribute__((unused)) static int run_self(const char *const *vars, char *out, size_t outcap,
+                                            char *err, size_t errcap)
+{
+    size_t n = 0, nvars = 0;
+    while (environ[n])
+        n++;
+    while (vars[nvars])
+        nvars++;
+    char **envp = calloc(n + nvars + 1, sizeof *envp);
+    if (!envp)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "BXFI_", 5) && strncmp(environ[i], "FORJA_", 6))
+            envp[k++] = environ[i];
+    for (size_t i = 0; i < nvars; i++)
+        envp[k++] = (char *)vars[i];
+    envp[k] = NULL;
+    int status = run_forked(exec_self, envp, out, outcap, err, errcap);
+    free(envp);
+    return status;
 }
 
 #endif

@@ -31,22 +31,9 @@
 
 void fji_alloc_fail_after(uint64_t n);   /* src/os.c test hook, not API */
 
-extern char **environ;
-
 static fj_pool *const untouched = (fj_pool *)(uintptr_t)0x7177;
 
 /* ----------------------------------------------------------- helpers */
-
-/* Joined threads may linger in /proc for a moment: poll, bounded. */
-static int settle_thread_count(int want)
-{
-    int n = thread_count();
-    for (int i = 0; i < 2000 && n != want; i++) {
-        usleep(1000);
-        n = thread_count();
-    }
-    return n;
-}
 
 static fj_pool *make_pool(unsigned workers)
 {
@@ -428,41 +415,16 @@ Test(alloc, reduce_and_for_with_inline_accumulators_need_no_memory_inside_a_task
 
 /* ------------------------------------------- FORJA_FAIL_ALLOC, fresh process */
 
+/* Run this binary in mode `mode` with FORJA_FAIL_ALLOC=fail_alloc; its
+ * stdout in out, stderr left ours (support.h: run_self). */
 static int child_status(const char *mode, const char *fail_alloc, char *out, size_t cap)
 {
-    static char mode_var[64], fail_var[64];
+    char mode_var[64], fail_var[64];
     snprintf(mode_var, sizeof mode_var, "FORJA_ALLOC_CHILD=%s", mode);
     snprintf(fail_var, sizeof fail_var, "FORJA_FAIL_ALLOC=%s", fail_alloc);
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **envp = calloc(n + 3, sizeof *envp);
-    cr_assert_not_null(envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)      /* drop Criterion's sandbox marker */
-        if (strncmp(environ[i], "BXFI_", 5) && strncmp(environ[i], "FORJA_", 6))
-            envp[k++] = environ[i];
-    envp[k++] = mode_var;
-    envp[k++] = fail_var;
-    envp[k] = NULL;
-    int fd[2];
-    cr_assert_eq(pipe(fd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        close(fd[1]);
-        char *argv[] = { "forja-alloc-child", NULL };
-        execve("/proc/self/exe", argv, envp);
-        _exit(127);
-    }
-    free(envp);
-    close(fd[1]);
-    read_to_end(fd[0], out, cap);
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    const char *const vars[] = { mode_var, fail_var, NULL };
+    int status = run_self(vars, out, cap, NULL, 0);
+    cr_assert_neq(status, -1, "%s: could not run the child", mode);
     return status;
 }
 

@@ -181,17 +181,6 @@ Test(errors, valid_edge_arguments_succeed)
 
 /* ---------------------------------------------------------- ENOMEM paths */
 
-/* Threads being joined may linger in /proc for a moment: poll, bounded. */
-static int settle_thread_count(int want)
-{
-    int n = thread_count();
-    for (int i = 0; i < 1000 && n != want; i++) {
-        usleep(1000);
-        n = thread_count();
-    }
-    return n;
-}
-
 Test(errors, pool_create_failing_at_any_allocation_returns_enomem_and_leaves_nothing, .timeout = 60)
 {
     int base = thread_count();

@@ -33,8 +33,6 @@
 #include "forja.h"
 #include "support.h"
 
-extern char **environ;
-
 /* ------------------------------------------------------ the child's checks */
 
 static atomic_int went;
@@ -348,50 +346,14 @@ int main(int argc, char *argv[])
 
 struct run { int status; char out[256]; char err[2048]; };
 
+/* Run this binary again in mode `mode` (support.h: run_self). */
 static void run_mode(struct run *r, const char *mode)
 {
-    static char var[64];
+    char var[64];
     snprintf(var, sizeof var, "FORJA_FORK_CHILD=%s", mode);
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **envp = calloc(n + 2, sizeof *envp);
-    cr_assert_not_null(envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "BXFI_", 5) && strncmp(environ[i], "FORJA_", 6))
-            envp[k++] = environ[i];
-    envp[k++] = var;
-    envp[k] = NULL;
-    int out[2], err[2];
-    cr_assert_eq(pipe(out), 0);
-    cr_assert_eq(pipe(err), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]); close(out[1]); close(err[0]); close(err[1]);
-        char *argv[] = { "forja-fork-test", NULL };
-        execve("/proc/self/exe", argv, envp);
-        _exit(127);
-    }
-    free(envp);
-    close(out[1]);
-    close(err[1]);
-    size_t got = 0;
-    ssize_t x;
-    while (got + 1 < sizeof r->out && (x = read(out[0], r->out + got, sizeof r->out - 1 - got)) > 0)
-        got += (size_t)x;
-    r->out[got] = '\0';
-    got = 0;
-    while (got + 1 < sizeof r->err && (x = read(err[0], r->err + got, sizeof r->err - 1 - got)) > 0)
-        got += (size_t)x;
-    r->err[got] = '\0';
-    close(out[0]);
-    close(err[0]);
-    cr_assert_eq(waitpid(pid, &r->status, 0), pid);
+    const char *const vars[] = { var, NULL };
+    r->status = run_self(vars, r->out, sizeof r->out, r->err, sizeof r->err);
+    cr_assert_neq(r->status, -1, "%s: could not run the child", mode);
 }
 
 static void expect_ok(const char *mode)

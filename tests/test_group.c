@@ -33,6 +33,8 @@ static atomic_long spawns;
 
 struct fib { int n; long r; };
 
+/* support.h's fib_task, plus a count of its spawns (the tests check it):
+ * hence this file's own copy, and no support.h. */
 static void fib_task(void *p)
 {
     struct fib *f = p;

@@ -27,6 +27,15 @@ static void sleep_one_second(void)
         ;
 }
 
+/* A pool of `workers` workers; a failed create fails the test. */
+static fj_pool *make_pool(unsigned workers)
+{
+    fj_pool *p = NULL;
+    fj_config cfg = { .workers = workers };
+    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
+    return p;
+}
+
 static fj_wg wg;
 static atomic_long ran;
 
@@ -48,18 +57,14 @@ static void idle_cpu_check(fj_pool *p)
 
 Test(idle, a_fresh_pool_with_nothing_to_do_uses_almost_no_cpu, .timeout = 30)
 {
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = 2 };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
+    fj_pool *p = make_pool(2);
     idle_cpu_check(p);
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
 
 Test(idle, a_pool_that_ran_work_and_went_idle_uses_almost_no_cpu, .timeout = 30)
 {
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = 2 };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
+    fj_pool *p = make_pool(2);
     struct fib f = { 22, 0 };
     cr_assert_eq(fj_run(p, fib_task, &f), 0);
     cr_assert_eq(f.r, 17711);
@@ -76,9 +81,7 @@ Test(idle, a_pool_that_ran_work_and_went_idle_uses_almost_no_cpu, .timeout = 30)
  * idle. After a second with nothing to do, every worker has gone to sleep. */
 Test(idle, stats_count_a_sleep_for_every_worker_of_an_idle_pool, .timeout = 30)
 {
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = 2 };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
+    fj_pool *p = make_pool(2);
     sleep_one_second();
     fj_stats s;
     cr_assert_eq(fj_pool_stats(p, &s), 0);

@@ -113,26 +113,21 @@ static const struct abort_row aborts[] = {
     { "fj_wg_done after the wait returned",    wg_done_after_wait,   "below zero" },
 };
 
+/* A forked child's body (support.h: run_forked): the row's call, which
+ * should abort; 0 if it returned. */
+static int call_row(const void *arg)
+{
+    const struct abort_row *row = arg;
+    signal(SIGABRT, SIG_DFL);
+    row->call();
+    return 0;                           /* it returned: no abort */
+}
+
 /* Run row in a child; returns its wait status, stderr in err. */
 static int run_aborting(const struct abort_row *row, char *err, size_t cap)
 {
-    int fd[2];
-    cr_assert_eq(pipe(fd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        signal(SIGABRT, SIG_DFL);
-        row->call();
-        _exit(0);                       /* it returned: no abort */
-    }
-    close(fd[1]);
-    read_to_end(fd[0], err, cap);
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    int status = run_forked(call_row, row, NULL, 0, err, cap);
+    cr_assert_neq(status, -1, "%s: could not fork", row->what);
     return status;
 }
 
@@ -152,17 +147,24 @@ Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_a_forked_child_naming_it
     }
 }
 
+/* A 2-worker pool, created and destroyed: dangling. dead_pool() for the
+ * test's own process, where failures are assertions rather than _exit. */
+static fj_pool *destroyed_pool(void)
+{
+    fj_pool *p = NULL;
+    fj_config c = { .workers = 2 };
+    cr_assert_eq(fj_pool_create(&p, &c), 0);
+    cr_assert_eq(fj_pool_destroy(p), 0);
+    return p;
+}
+
 /* The two the contract names, as plain Criterion signal tests too. */
 Test(misuse, destroying_a_pool_twice_aborts_in_debug_builds, .signal = SIGABRT, .timeout = 30)
 {
 #ifdef NDEBUG
     cr_skip_test("release build");
 #endif
-    fj_pool *p = NULL;
-    fj_config c = { .workers = 2 };
-    cr_assert_eq(fj_pool_create(&p, &c), 0);
-    cr_assert_eq(fj_pool_destroy(p), 0);
-    fj_pool_destroy(p);
+    fj_pool_destroy(destroyed_pool());
 }
 
 Test(misuse, go_after_destroy_returned_aborts_in_debug_builds, .signal = SIGABRT, .timeout = 30)
@@ -170,24 +172,10 @@ Test(misuse, go_after_destroy_returned_aborts_in_debug_builds, .signal = SIGABRT
 #ifdef NDEBUG
     cr_skip_test("release build");
 #endif
-    fj_pool *p = NULL;
-    fj_config c = { .workers = 2 };
-    cr_assert_eq(fj_pool_create(&p, &c), 0);
-    cr_assert_eq(fj_pool_destroy(p), 0);
-    fj_go(p, nothing, NULL);
+    fj_go(destroyed_pool(), nothing, NULL);
 }
 
 /* --------------------------------------------------------------- edges */
-
-static int settle_thread_count(int want)
-{
-    int n = thread_count();
-    for (int i = 0; i < 2000 && n != want; i++) {
-        usleep(1000);
-        n = thread_count();
-    }
-    return n;
-}
 
 struct create_row { const char *what; fj_config cfg; int must_work; };
 

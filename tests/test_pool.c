@@ -25,8 +25,6 @@
 #include "forja.h"
 #include "support.h"
 
-extern char **environ;
-
 static fj_pool *make_pool(unsigned workers)
 {
     fj_pool *p = NULL;
@@ -70,73 +68,16 @@ static void noop_count(void *p)
 
 struct child { int status; char out[4096]; char err[4096]; };
 
-static void read_all(int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r > 0 && n + (size_t)r < cap - 1) {
-            n += (size_t)r;
-            continue;
-        }
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r > 0) {
-            n += (size_t)r;
-            char sink[256];
-            while (read(fd, sink, sizeof sink) > 0)
-                ;
-        }
-        break;
-    }
-    buf[n] = '\0';
-}
-
 /* Run this binary in mode `mode` with FORJA_WORKERS set to `workers` (NULL:
- * unset). stdout and stderr are collected; stderr is read after stdout hits
- * EOF, which is fine for the few bytes the modes write. */
+ * unset), collecting stdout, stderr and the status (support.h: run_self). */
 static void run_child(struct child *c, const char *mode, const char *workers)
 {
-    static char mode_var[128], workers_var[128];
+    char mode_var[128], workers_var[128];
     snprintf(mode_var, sizeof mode_var, "FORJA_TEST_CHILD=%s", mode);
-    if (workers)
-        snprintf(workers_var, sizeof workers_var, "FORJA_WORKERS=%s", workers);
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **envp = calloc(n + 3, sizeof *envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)   /* drop Criterion's sandbox marker and ours */
-        if (strncmp(environ[i], "BXFI_", 5) && strncmp(environ[i], "FORJA_WORKERS=", 14) &&
-            strncmp(environ[i], "FORJA_TEST_CHILD=", 17))
-            envp[k++] = environ[i];
-    envp[k++] = mode_var;
-    if (workers)
-        envp[k++] = workers_var;
-    envp[k] = NULL;
-
-    int out[2], err[2];
-    cr_assert_eq(pipe(out), 0);
-    cr_assert_eq(pipe(err), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]); close(out[1]); close(err[0]); close(err[1]);
-        char *argv[] = { "forja-test-child", NULL };
-        execve("/proc/self/exe", argv, envp);
-        _exit(127);
-    }
-    free(envp);
-    close(out[1]);
-    close(err[1]);
-    read_all(out[0], c->out, sizeof c->out);
-    read_all(err[0], c->err, sizeof c->err);
-    close(out[0]);
-    close(err[0]);
-    cr_assert_eq(waitpid(pid, &c->status, 0), pid);
+    snprintf(workers_var, sizeof workers_var, "FORJA_WORKERS=%s", workers ? workers : "");
+    const char *const vars[] = { mode_var, workers ? workers_var : NULL, NULL };
+    c->status = run_self(vars, c->out, sizeof c->out, c->err, sizeof c->err);
+    cr_assert_neq(c->status, -1, "%s: could not run the child", mode);
 }
 
 static int lines(const char *s)
