@@ -145,8 +145,8 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
 
 static bool hungry(void)
 {
-    fji_hot *h = fji_tls_hot;
-    return h && fji_load_relaxed_32(&h->splitreq);  /* [D6]: a hint */
+    /* [D6]: a hint; outside a pool fji_outside's, always 0 */
+    return fji_load_relaxed_32(&fji_tls_hot->splitreq) != 0;
 }
 
 static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)

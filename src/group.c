@@ -48,6 +48,8 @@
 #include "task.h"
 #include "worker.h"
 
+_Static_assert(sizeof(fji_group) <= sizeof(fj_group), "fj_group too small");
+
 #define SYNC_SPINS  4096u          /* polls with a pause: ~50 us */
 #define SYNC_YIELDS 256u           /* then polls with sched_yield: a thief that
                                       was preempted gets the CPU back */
@@ -55,7 +57,7 @@
 void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
 {
     (void)g;                       /* inline children are never pending */
-    if (!h) {
+    if (h == &fji_outside) {
         fn(arg);                   /* outside any pool: a plain call */
         return;
     }

@@ -295,7 +295,7 @@ static void child_after_fork(void)
     default_pool = NULL;
     pthread_mutex_init(&default_lock, NULL);
     registry_reset();
-    fji_tls_hot = NULL;
+    fji_tls_hot = &fji_outside;
     fji_os_asym_after_fork();
 }
 

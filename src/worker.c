@@ -21,7 +21,7 @@
  * when the counter is released.
  *
  * Thread-local state: fji_tls_hot (detail.h) points at the worker's hot
- * fields, NULL outside any pool. initial-exec TLS: one %fs-relative load in
+ * fields, or at fji_outside (no slots) outside any pool. initial-exec TLS: one %fs-relative load in
  * the inline fj_spawn, no __tls_get_addr call.
  *
  * Invariants
@@ -51,7 +51,8 @@
 #include "pool.h"
 #include "task.h"
 
-__thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
+fji_hot fji_outside;                /* all zero: no slots, never written */
+__thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec"))) = &fji_outside;
 
 #define SPIN_ROUNDS   32u          /* search rounds with a growing pause: ~50 us */
 #define YIELD_ROUNDS  32u          /* then rounds with sched_yield, then park */
@@ -293,6 +294,6 @@ void *fji_worker_main(void *arg)
             break;
         fji_cpu_relax();
     }
-    fji_tls_hot = NULL;
+    fji_tls_hot = &fji_outside;
     return NULL;
 }

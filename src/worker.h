@@ -23,10 +23,14 @@ typedef struct fji_worker {
     pthread_t thread;
 } fji_worker;
 
+/* fji_tls_hot outside any pool (detail.h): zeroed, never written. */
+extern fji_hot fji_outside;
+
 /* The calling thread's worker, NULL outside any pool. */
 static inline fji_worker *fji_self(void)
 {
-    return (fji_worker *)(void *)fji_tls_hot;
+    fji_hot *h = fji_tls_hot;
+    return h == &fji_outside ? NULL : (fji_worker *)(void *)h;
 }
 
 void *fji_worker_main(void *w);
