@@ -127,8 +127,13 @@ static inline void sort_merge_serial(const uint64_t *a, size_t na,
                                      const uint64_t *b, size_t nb, uint64_t *dst)
 {
     size_t i = 0, j = 0, k = 0;
-    while (i < na && j < nb)
-        dst[k++] = b[j] < a[i] ? b[j++] : a[i++];
+    while (i < na && j < nb) {
+        uint64_t x = a[i], y = b[j];
+        size_t take_b = y < x;
+        dst[k++] = take_b ? y : x;
+        j += take_b;
+        i += 1 - take_b;
+    }
     while (i < na)
         dst[k++] = a[i++];
     while (j < nb)
