@@ -51,6 +51,10 @@ typedef struct fji_task {
 typedef struct fji_group {
     uint32_t pending;         /* children spawned and not yet popped by sync */
     uint32_t unsynced;        /* children spawned since the last fj_sync */
+    struct fji_hot *w;        /* the worker whose deque holds them, stored by
+                                 every spawn: fj_sync reads it from the frame
+                                 instead of the TLS word, and the compiler
+                                 keeps one callee-saved register fewer */
 } fji_group;
 
 /* The owner's hot fields of a worker: the first member of struct fji_worker
@@ -108,6 +112,7 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     t->group = gr;
     w->top = t + 1;
     gr->pending++;
+    gr->w = w;
     fji_count_task(w);
     if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
         fji_spawn_publish(w);               /* a thief is hungry: see top */
@@ -123,7 +128,7 @@ static inline void fj_sync(fj_group *g)
     }
 #endif
     while (gr->pending) {
-        fji_hot *w = fji_tls_hot;           /* a worker: pending > 0 only there */
+        fji_hot *w = gr->w;                 /* set: pending > 0 */
         fji_task *t = w->top;
         if (__builtin_expect(t <= w->split, 0)) {
             fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
