@@ -152,8 +152,8 @@ static inline void fj_sync(fj_group *g)
         w->open = open;
 #else
         fn(arg);
-        if (__builtin_expect(w->top != t, 0))
-            fji_check_leftovers(w, t);
+        if (__builtin_expect(gr->w->top != t, 0))
+            fji_check_leftovers(gr->w, t);
 #endif
     }
 }
