@@ -12,7 +12,7 @@ BUILD   ?= build
 CMAKE   ?= cmake
 ARGS    ?=
 
-TEST_PKGS  = cmake make gcc pkg-config libck-dev libcriterion-dev spin
+TEST_PKGS  = cmake make gcc g++ pkg-config libck-dev libcriterion-dev spin
 SECONDS   ?= 600
 SEED      ?=
 SANITIZE  ?=
@@ -100,7 +100,7 @@ test-arm64:
 	sh tests/arm64/run.sh $(ARM64_SOAK)
 
 # Install to a scratch prefix, then build a tiny consumer with find_package
-# and with pkg-config against it.
+# and with pkg-config against it, and a C++ one (the header is C and C++).
 test-install: build
 	rm -rf $(BUILD)/prefix $(BUILD)/consumer-cmake
 	$(CMAKE) --install $(BUILD)/release --prefix $(CURDIR)/$(BUILD)/prefix >/dev/null
@@ -110,7 +110,10 @@ test-install: build
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig:$(CURDIR)/$(BUILD)/prefix/lib/x86_64-linux-gnu/pkgconfig \
 	  sh -c 'cc -o $(BUILD)/consumer-pc tests/consumer/consumer.c $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)'
 	./$(BUILD)/consumer-pc
-	@echo "forja: find_package and pkg-config consumers OK"
+	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig:$(CURDIR)/$(BUILD)/prefix/lib/x86_64-linux-gnu/pkgconfig \
+	  sh -c 'c++ -std=c++11 -Wall -Werror -o $(BUILD)/consumer-cxx tests/consumer/consumer.cpp $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)'
+	./$(BUILD)/consumer-cxx
+	@echo "forja: find_package, pkg-config and C++ consumers OK"
 
 # Every benchmark program present (peers whose toolchain is missing are
 # skipped with a warning) runs once at a tiny size and must verify its result.

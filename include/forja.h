@@ -25,6 +25,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define FJI_ALIGNAS(n) alignas(n)   /* C++11 spelling: the header is C and C++ */
+#else
+#define FJI_ALIGNAS(n) _Alignas(n)
 #endif
 
 /** A task body: fn(arg). */
@@ -133,7 +136,7 @@ int fj_go_copy(fj_pool *pool, fj_fn fn, const void *arg, size_t size);
  *  line; a zeroed one is ready. Once fj_wg_wait has returned, no forja code
  *  touches the wait group again: it may live on the waiter's stack. It may be
  *  reused after every wait on it has returned. */
-typedef struct fj_wg { _Alignas(64) unsigned char opaque_[64]; } fj_wg;
+typedef struct fj_wg { FJI_ALIGNAS(64) unsigned char opaque_[64]; } fj_wg;
 #define FJ_WG_INIT {0}
 
 /** fj_wg_add - add delta (which may be negative) to the counter. An add with a
@@ -172,7 +175,7 @@ void fj_wg_wait(fj_wg *wg);
  *  to the task that made it: only that task spawns into it and syncs it. A
  *  zeroed fj_group is ready; after fj_sync it may be reused. Its size may
  *  change between versions (16 bytes: zeroing it is one vector store). */
-typedef struct fj_group { _Alignas(16) unsigned char opaque_[16]; } fj_group;
+typedef struct fj_group { FJI_ALIGNAS(16) unsigned char opaque_[16]; } fj_group;
 #define FJ_GROUP_INIT {0}
 
 /** fj_spawn - fn(arg) may run now or in parallel; fj_sync(g) waits for it.

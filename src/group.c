@@ -65,6 +65,12 @@ void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
     fji_task_run_child((fji_worker *)(void *)h, fn, arg);
 }
 
+void fji_sync_foreign(void)
+{
+    fji_die("fj_sync: the group's children were spawned on another thread (a group "
+            "belongs to the task that made it; sync it there)");
+}
+
 void fji_spawn_publish(fji_hot *h)
 {
     fji_worker *w = (fji_worker *)(void *)h;

@@ -4,6 +4,7 @@
  * on workers records what it saw in atomics, checked after fj_run returns. */
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -353,5 +354,29 @@ Test(group, task_returning_with_children_run_by_another_groups_sync_aborts_in_de
 {
     fj_pool *p = make_pool(1);
     fj_run(p, sync_other_group_only, NULL);
+}
+
+static void *sync_from_here(void *g)
+{
+    fj_sync(g);                         /* not the thread that spawned into g */
+    return NULL;
+}
+
+static void hand_group_to_a_thread(void *p)
+{
+    (void)p;
+    fj_group g = FJ_GROUP_INIT;
+    fj_spawn(&g, nothing, NULL);
+    pthread_t t;
+    if (pthread_create(&t, NULL, sync_from_here, &g) == 0)
+        pthread_join(t, NULL);
+    fj_sync(&g);
+}
+
+Test(group, sync_on_another_thread_than_the_spawns_aborts_in_debug,
+     .signal = SIGABRT, .timeout = 30)
+{
+    fj_pool *p = make_pool(1);
+    fj_run(p, hand_group_to_a_thread, NULL);
 }
 #endif

@@ -41,7 +41,7 @@ typedef struct fji_task {
     struct fji_group *group;  /* the group it was spawned into; NULL: detached */
     uint32_t state;           /* written by a thief only; src/deque.c [D5] */
     uint32_t flags;           /* FJI_TASK_*: where fn's argument lives */
-    _Alignas(16) unsigned char payload[FJ_COPY_INLINE];
+    FJI_ALIGNAS(16) unsigned char payload[FJ_COPY_INLINE];
 } fji_task;
 
 #define FJI_TASK_COPY 1u      /* fn gets a copy of payload (fj_go_copy, small) */
@@ -68,7 +68,7 @@ typedef struct fji_hot {
                                  children; counted only by code built without
                                  NDEBUG (the spawn above), checked by all */
     uint64_t tasks;           /* fj_stats.tasks of this worker (see top) */
-    _Alignas(64) uint32_t splitreq; /* own line: thieves write it (see top) */
+    FJI_ALIGNAS(64) uint32_t splitreq; /* own line: thieves write it (see top) */
 } fji_hot;
 
 /* The calling thread's worker; outside any pool, fji_outside: hot fields with
@@ -81,6 +81,7 @@ void fji_spawn_publish(fji_hot *w);
 void fji_sync_slow(fji_hot *w, fji_group *g);
 void fji_run_detached_slot(fji_hot *w, fji_task *t);
 void fji_check_leftovers(fji_hot *w, const fji_task *base);
+__attribute__((noreturn)) void fji_sync_foreign(void);
 
 static inline void fji_count_task(fji_hot *w)
 {
@@ -122,6 +123,8 @@ static inline void fj_sync(fj_group *g)
 {
     fji_group *gr = (fji_group *)(void *)g;
 #ifndef NDEBUG
+    if (gr->pending && gr->w != fji_tls_hot)
+        fji_sync_foreign();                 /* another thread's group */
     if (gr->unsynced) {
         gr->unsynced = 0;
         fji_tls_hot->open--;
