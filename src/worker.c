@@ -21,8 +21,9 @@
  * when the counter is released.
  *
  * Thread-local state: fji_tls_hot (detail.h) points at the worker's hot
- * fields, or at fji_outside (no slots) outside any pool. initial-exec TLS: one %fs-relative load in
- * the inline fj_spawn, no __tls_get_addr call.
+ * fields, or at fji_outside (zeroed: no slots) outside any pool, so the
+ * inline fj_spawn never tests for NULL. initial-exec TLS: one %fs-relative
+ * load in the inline fj_spawn, no __tls_get_addr call.
  *
  * Invariants
  *   I1  Only the worker itself pops its deque or touches its hot fields.
