@@ -24,7 +24,7 @@ bool     fji_now_is_cheap(void);      /* fji_now_ns under 200 ns; measured once 
 extern bool fji_os_asym;
 void fji_os_asym_init(void);
 void fji_os_asym_after_fork(void);
-void fji_os_barrier(void);           /* CLOCK_MONOTONIC in ns (vDSO: no system call) */
+void fji_os_barrier(void);           /* membarrier: a full barrier on every thread */
 
 /* Every allocation of the library goes through these (os.c), so a test can
  * make them fail: see FORJA_FAIL_ALLOC in os.c. */
