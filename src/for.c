@@ -11,19 +11,27 @@
  * Lazy (grain 0): split only when another worker is hungry. A piece runs its
  * range in chunks and, before each chunk, looks at its worker's splitreq
  * flag - set by a thief that found no public work on this worker (deque.c
- * [D6]). A hungry thief waits up to one chunk for its answer, so chunks are
- * sized by time: they start at 1 iteration and double while a chunk takes
- * less than CHUNK_NS, halve when one takes over 4 x CHUNK_NS, and never
- * exceed chunk_max (1/256 of a worker's share). CHUNK_NS sits well inside a
- * thief's patience before it parks (worker.c SPIN_ROUNDS, about 50 us) and
- * a syncing owner's (group.c SYNC_SPINS): with a fixed fraction of the
- * share instead, costly iterations on many workers made chunks of a few
- * hundred microseconds, and thieves parked - or owners slept in fj_sync -
- * before their answer came (pfor on 16 cores: 9.8x serial where OpenMP got
- * 17x). One clock read per chunk (vDSO, ~20 ns) is under 0.2% of a chunk.
+ * [D6]). If set, it spawns the right half of what remains (the spawn
+ * publishes it at once, detail.h) and carries on with the left half.
+ * A hungry thief waits up to one chunk for its answer, so chunks are sized
+ * by time: they start at 1 iteration (or at the size of the chunk that was
+ * running when the piece was split off) and double while a chunk takes less
+ * than CHUNK_NS, and halve when one takes over 4 x CHUNK_NS. CHUNK_NS sits
+ * well inside a thief's patience before it parks (worker.c SPIN_ROUNDS,
+ * about 50 us) and a syncing owner's (group.c SYNC_SPINS): with a fixed
+ * fraction of the share instead, costly iterations on many workers made
+ * chunks of a few hundred microseconds, and thieves parked - or owners slept
+ * in fj_sync - before their answer came (pfor on 16 cores: 9.8x serial where
+ * OpenMP got 17x). One clock read per chunk (vDSO, ~20 ns) is under 0.2% of
+ * a chunk. The last chunk's time also says what the rest of the range is
+ * worth: a piece does not split when that is under SPLIT_MIN_NS, since a
+ * thief's steal and the owner's join cost more than sharing it saves (an
+ * fj_for of 1000 trivial iterations on 2 workers: 11 us inside a task when
+ * it split for every request, most of it the steals). A piece that has not
+ * timed a chunk yet splits on request: the cost is unknown and may be large.
  * Where the clock is a system call (fji_now_is_cheap() false: some virtual
- * machines' clock sources) chunks just double up to chunk_max, as before. If set, it spawns the right half of what remains (the
- * spawn publishes it at once, detail.h) and carries on with the left half.
+ * machines' clock sources) chunks just double up to chunk_max (1/256 of a
+ * worker's share) and every request is answered.
  * This is lazy binary splitting (Tzannes, Caragea, Barua, Vishkin, PPoPP'10)
  * driven by the split deque's own steal requests instead of a guess at
  * whether the deque is empty: a uniform loop on a busy pool is split about
@@ -62,6 +70,7 @@
 
 #define MAX_SPLITS 64
 #define CHUNK_NS   10000u         /* a lazy chunk's target length: 10 us */
+#define SPLIT_MIN_NS 10000u       /* the least work worth a thief's steal */
 
 typedef struct loop {
     fj_range_fn body;             /* fj_for */
@@ -71,7 +80,7 @@ typedef struct loop {
     size_t size;
     void *arg;
     size_t grain;                 /* > 0: fixed tree */
-    size_t chunk_max;             /* lazy: largest chunk between checks */
+    size_t chunk_max;             /* lazy, untimed: largest chunk between checks */
     bool timed;                   /* lazy: size chunks by time (the clock is cheap) */
     uint32_t failed;              /* ENOMEM seen */
 } loop;
@@ -80,6 +89,8 @@ typedef struct piece {
     const loop *L;
     size_t lo, hi;
     void *acc;                    /* fj_reduce only */
+    size_t chunk;                 /* lazy: the splitter's chunk then (0: none) */
+    uint64_t chunk_ns;            /* and how long its last one took */
 } piece;
 
 typedef struct { alignas(16) unsigned char b[FJ_REDUCE_INLINE]; } acc_buf;
@@ -125,7 +136,7 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
     }
     size_t mid = lo + (hi - lo) / 2;
     acc_buf buf;
-    piece right = { L, mid, hi, NULL };
+    piece right = { .L = L, .lo = mid, .hi = hi };
     if (L->rbody && !(right.acc = acc_new(L, &buf))) {
         run_fixed(L, lo, mid, acc);             /* no memory: stay serial */
         run_fixed(L, mid, hi, acc);
@@ -149,19 +160,36 @@ static bool hungry(void)
     return fji_load_relaxed_32(&fji_tls_hot->splitreq) != 0;
 }
 
-static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
+/* Is [lo, hi) worth sharing, judging by the last chunk (k iterations in ns
+ * nanoseconds; k == 0: none timed yet)? Compares (hi - lo) / k * ns with
+ * SPLIT_MIN_NS without the product, which could overflow. */
+static bool worth_splitting(const loop *L, size_t n, size_t k, uint64_t ns)
+{
+    if (!L->timed || k == 0)
+        return true;                            /* untimed, or cost unknown */
+    uint64_t per = ns ? ns : 1;
+    return n / k >= (SPLIT_MIN_NS + per - 1) / per;
+}
+
+static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc,
+                     size_t chunk, uint64_t chunk_ns)
 {
     piece parts[MAX_SPLITS];
     acc_buf bufs[MAX_SPLITS];
     int n = 0;
     fj_group g = FJ_GROUP_INIT;
-    size_t chunk = 1;
     bool timed = L->timed;
+    size_t last_k = chunk;                      /* the last timed chunk, if any */
+    uint64_t last_ns = chunk_ns;
+    if (chunk == 0)
+        chunk = 1;
     uint64_t t0 = timed ? fji_now_ns() : 0;
     while (lo < hi) {
-        if (hi - lo > 1 && n < MAX_SPLITS && hungry()) {
+        if (hi - lo > 1 && n < MAX_SPLITS && hungry() &&
+            worth_splitting(L, hi - lo, last_k, last_ns)) {
             size_t mid = lo + (hi - lo) / 2;
-            parts[n] = (piece){ L, mid, hi, NULL };
+            parts[n] = (piece){ .L = L, .lo = mid, .hi = hi, .chunk = last_k,
+                                .chunk_ns = last_ns };
             if (!L->rbody || (parts[n].acc = acc_new(L, &bufs[n]))) {
                 fj_spawn(&g, run_piece, &parts[n++]);
                 hi = mid;
@@ -178,8 +206,10 @@ static void run_lazy(const loop *L, size_t lo, size_t hi, void *acc)
         }
         uint64_t t1 = fji_now_ns(), took = t1 - t0;
         t0 = t1;
-        if (took < CHUNK_NS && chunk < L->chunk_max)
-            chunk *= 2;
+        last_k = k;
+        last_ns = took;
+        if (took < CHUNK_NS && chunk <= SIZE_MAX / 2)
+            chunk *= 2;                         /* time alone bounds it */
         else if (took > 4 * CHUNK_NS && chunk > 1)
             chunk /= 2;
     }
@@ -197,7 +227,7 @@ static void run_piece(void *arg)
     if (p->L->grain)
         run_fixed(p->L, p->lo, p->hi, p->acc);
     else
-        run_lazy(p->L, p->lo, p->hi, p->acc);
+        run_lazy(p->L, p->lo, p->hi, p->acc, p->chunk, p->chunk_ns);
 }
 
 /* -------------------------------------------------------------------- API */
@@ -213,7 +243,7 @@ static int run_loop(fj_pool *pool, loop *L, size_t begin, size_t end, void *acc)
         L->chunk_max = share ? share : 1;
         L->timed = fji_now_is_cheap();
     }
-    piece root = { L, begin, end, acc };
+    piece root = { .L = L, .lo = begin, .hi = end, .acc = acc };
     fji_worker *w = fji_self();
     if (w && w->pool == p) {
         run_piece(&root);                       /* a task: take part */

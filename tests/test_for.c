@@ -158,6 +158,30 @@ Test(for, every_index_is_covered_exactly_once_when_the_clock_is_slow, .timeout =
     fji_now_set_cheap(true);
 }
 
+static atomic_long cheap_calls;
+
+static void count_call(size_t lo, size_t hi, void *arg)
+{
+    (void)lo, (void)hi, (void)arg;
+    atomic_fetch_add(&cheap_calls, 1);
+}
+
+/* Timed lazy chunks grow while they are quick, with no cap from the range's
+ * size: 10^5 trivial iterations on one worker (no thief asks) take about
+ * log2(10^5) = 17 calls. (Capped at 1/256 of the share, as they once were,
+ * it took 265: one clock read and one request check per 390 iterations.)
+ * The bound leaves room for chunks halved by a preemption. */
+Test(for, a_cheap_loop_on_one_worker_runs_in_few_chunks, .timeout = 30)
+{
+    fji_now_set_cheap(true);
+    pool = make_pool(1);
+    atomic_store(&cheap_calls, 0);
+    cr_assert_eq(fj_for(pool, 0, 100000, 0, count_call, NULL), 0);
+    long calls = atomic_load(&cheap_calls);
+    cr_assert(calls >= 1 && calls <= 64, "%ld body calls for 10^5 trivial iterations", calls);
+    cr_assert_eq(fj_pool_destroy(pool), 0);
+}
+
 Test(for, every_index_is_covered_exactly_once_from_inside_a_task, .timeout = 90)
 {
     pool = make_pool(3);
