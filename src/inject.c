@@ -16,7 +16,8 @@
  * Why one queue per thread: submitters never contend with each other, so
  * many threads submitting at once do not collapse onto one cache line, and a
  * push needs no lock and no CAS loop: fill the slot, publish tail with one
- * release store (an RMW where the asymmetric fences are off: [J1]). Consumers claim with a CAS on head, the thief half of Chase-Lev (the
+ * release store (an RMW where the asymmetric fences are off: [J1]).
+ * Consumers claim with a CAS on head, the thief half of Chase-Lev (the
  * producer never pops). A thread registers with a pool on its first submit
  * (a mutex, once); a per-thread cache finds its queue afterwards. A thread's
  * queues are released when it exits (a pthread key destructor) and then
@@ -148,20 +149,22 @@ static fji_ring *ring_new(uint64_t cap)
     return r;
 }
 
-/* Record i of r = *src: producer only; racy against consumers reading a
- * record they will not claim ([J2]). A payload is copied only when used. */
-static void record_store(fji_ring *r, uint64_t i, const fji_task *src)
+/* Record i of r = (fn, arg, flags, and the payload when flags has
+ * FJI_TASK_COPY): producer only; racy against consumers reading a record
+ * they will not claim ([J2]). A plain fj_go writes one cell and a flag. */
+static void record_store(fji_ring *r, uint64_t i, fj_fn fn, const void *arg,
+                         uint32_t flags, const unsigned char *pay)
 {
     i &= r->mask;
-    uint64_t fn, arg;
-    memcpy(&fn, &src->fn, sizeof fn);
-    memcpy(&arg, &src->arg, sizeof arg);
-    fji_store_relaxed_64(&r->cells[i].w[0], fn);
-    fji_store_relaxed_64(&r->cells[i].w[1], arg);
-    fji_store_relaxed_32(&r->flags[i], src->flags);
-    if (src->flags & FJI_TASK_COPY) {
+    uint64_t fw, aw;
+    memcpy(&fw, &fn, sizeof fw);
+    memcpy(&aw, &arg, sizeof aw);
+    fji_store_relaxed_64(&r->cells[i].w[0], fw);
+    fji_store_relaxed_64(&r->cells[i].w[1], aw);
+    fji_store_relaxed_32(&r->flags[i], flags);
+    if (flags & FJI_TASK_COPY) {
         payload pl;
-        memcpy(&pl, src->payload, sizeof pl);
+        memcpy(&pl, pay, sizeof pl);
         for (size_t k = 0; k < sizeof pl / 8; k++)
             fji_store_relaxed_64(&r->payloads[i].w[k], pl.w[k]);
     }
@@ -301,7 +304,7 @@ static int grow(fji_producer *q, uint64_t head, uint64_t tail)
     for (uint64_t i = head; i < tail; i++) {    /* the producer's own records */
         fji_task t;
         record_load(&t, old, i);
-        record_store(r, i, &t);
+        record_store(r, i, t.fn, t.arg, t.flags, t.payload);
     }
     r->older = old;
     fji_store_release_ptr((void **)&q->ring, r);        /* [J4] */
@@ -337,7 +340,7 @@ int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, siz
         fji_fence_atomic_load();                        /* [J3] */
     }
     int e = 0;
-    if (fji_load_relaxed_64(&s->state) & FJI_SLEEP_CLOSING) {
+    if (fji_load_relaxed_64(&s->state) & FJI_SLEEP_CLOSING) {  /* [J3]: destroy's RMW */
         e = ECANCELED;
         goto out;
     }
@@ -351,14 +354,9 @@ int fji_inject_push(fji_inject *in, fji_sleep *s, fj_fn fn, const void *arg, siz
         fji_task st;
         if ((e = fji_task_set_copy(&st, fn, arg, size)) != 0)
             goto out;
-        record_store(r, t, &st);                        /* [J2] */
+        record_store(r, t, st.fn, st.arg, st.flags, st.payload);   /* [J2] */
     } else {
-        uint64_t i = t & r->mask, fw, aw;
-        memcpy(&fw, &fn, sizeof fw);
-        memcpy(&aw, &arg, sizeof aw);
-        fji_store_relaxed_64(&r->cells[i].w[0], fw);    /* [J2]: record_store, inline */
-        fji_store_relaxed_64(&r->cells[i].w[1], aw);
-        fji_store_relaxed_32(&r->flags[i], 0);
+        record_store(r, t, fn, arg, 0, NULL);           /* [J2] */
     }
     if (asym)
         fji_store_release_64(&q->tail, t + 1);          /* [J1], sleep.c P1 (asymmetric) */

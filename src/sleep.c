@@ -53,8 +53,9 @@
  *   [S3] private work: a parking worker's K3 first sets every other worker's
  *        splitreq (deque.c [D6]), after K2. An owner that reads the request
  *        publishes with a CAS and runs P2-P3; K2 and P2 are seq-cst fences on
- *        either side of that message, so P3 reads K1's parked count and wakes
- *        someone. Without it a parked worker would never learn of work that
+ *        either side of that message (in asymmetric mode K2's membarrier
+ *        orders the owner's side, as in [S1]), so P3 reads K1's parked count
+ *        and wakes someone. Without it a parked worker would never learn of work that
  *        sits in another worker's private slots (the owner publishes only on
  *        request), and a pool could run serially while workers sleep.
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):

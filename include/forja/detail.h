@@ -18,7 +18,8 @@
  * with relaxed order (plain moves on every target) because this public header
  * must not require Concurrency Kit's headers; src/atomics.h is the shim used
  * everywhere else, and it maps to the same builtins under TSan.
- *   tasks     owner-written, read by fj_pool_stats (racy by design: relaxed).
+ *   tasks     owner-written, read by fj_pool_stats (racy by design: relaxed;
+ *             on x86-64 the increment is one add to memory: fji_count_task).
  *   splitreq  set to 1 by thieves that found no public work (src/deque.c
  *             [D6]), read and cleared by the owner. Relaxed: it is only a hint;
  *             the publish it triggers is a release CAS of its own.
