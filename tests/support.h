@@ -1,8 +1,8 @@
 /* support.h - helpers several test files share: a fork-join fib task, a
  * count of this process's threads and a wait for it to settle, a pause
- * before fork(), and running a child process (a function, or this binary
- * again) with its output collected. Header-only (static), so each test
- * stays one self-contained program. */
+ * before fork(), running a child process (a function, or this binary again)
+ * with its output collected, and, for the Criterion suites, make_pool.
+ * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
 
@@ -32,7 +32,12 @@ __attribute__((unused)) static void settle_before_fork(void)
 
 /* fib(n) with fj_spawn/fj_sync and no cutoff; f->r receives the result.
  * Not inline: inlined into itself its frame grows, and test_misuse runs it
- * on 16 KiB worker stacks (under ASan too). */
+ * on 16 KiB worker stacks (under ASan too). A file that wants to count the
+ * spawns defines FIB_ON_SPAWN() before including this header. */
+#ifndef FIB_ON_SPAWN
+#define FIB_ON_SPAWN() ((void)0)
+#endif
+
 struct fib { int n; long r; };
 
 __attribute__((unused)) static void fib_task(void *p)
@@ -44,11 +49,26 @@ __attribute__((unused)) static void fib_task(void *p)
     }
     struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
     fj_group g = FJ_GROUP_INIT;
+    FIB_ON_SPAWN();
     fj_spawn(&g, fib_task, &a);
     fib_task(&b);
     fj_sync(&g);
     f->r = a.r + b.r;
 }
+
+#ifdef CRITERION_H_
+/* Criterion suites (criterion.h included first): a pool of exactly
+ * `workers` workers; a failed create fails the test. */
+__attribute__((unused)) static fj_pool *make_pool(unsigned workers)
+{
+    fj_pool *p = NULL;
+    fj_config cfg = { .workers = workers };
+    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
+    cr_assert_not_null(p);
+    cr_assert_eq(fj_pool_size(p), workers);
+    return p;
+}
+#endif
 
 /* Threads of this process (entries of /proc/self/task). */
 __attribute__((unused)) static int thread_count(void)

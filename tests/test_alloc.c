@@ -35,14 +35,6 @@ static fj_pool *const untouched = (fj_pool *)(uintptr_t)0x7177;
 
 /* ----------------------------------------------------------- helpers */
 
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config c = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &c), 0);
-    return p;
-}
-
 /* --------------------------------------------------------- pool create */
 
 /* Make allocation n, n+1, ... fail for every n until create succeeds; each

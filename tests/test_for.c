@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "forja.h"
-
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
-    return p;
-}
+#include "support.h"
 
 /* ------------------------------------------------ what the body checks */
 
@@ -128,16 +121,23 @@ static void all_cases_inside(void *unused)
                               inside_loops[k]);
 }
 
-Test(for, every_index_is_covered_exactly_once_from_outside, .timeout = 90)
+/* Every case, each fj_for called from this (outside) thread on a pool of
+ * `workers`; where names the run in failure messages. */
+static void cover_all_cases_from_outside(unsigned workers, const char *where)
 {
-    pool = make_pool(3);
+    pool = make_pool(workers);
     for (size_t k = 0; k < NCASES; k++) {
         struct loop *l = new_loop(cases[k].begin, cases[k].end, cases[k].grain, 0);
         cr_assert_eq(fj_for(pool, l->begin, l->end, l->grain, body, l), 0, "case %zu", k);
-        check_loop(l, "outside");
+        check_loop(l, where);
         free_loop(l);
     }
     cr_assert_eq(fj_pool_destroy(pool), 0);
+}
+
+Test(for, every_index_is_covered_exactly_once_from_outside, .timeout = 90)
+{
+    cover_all_cases_from_outside(3, "outside");
 }
 
 void fji_now_set_cheap(bool cheap);     /* src/os.c test hook, not API */
@@ -147,14 +147,7 @@ void fji_now_set_cheap(bool cheap);     /* src/os.c test hook, not API */
 Test(for, every_index_is_covered_exactly_once_when_the_clock_is_slow, .timeout = 90)
 {
     fji_now_set_cheap(false);
-    pool = make_pool(3);
-    for (size_t k = 0; k < NCASES; k++) {
-        struct loop *l = new_loop(cases[k].begin, cases[k].end, cases[k].grain, 0);
-        cr_assert_eq(fj_for(pool, l->begin, l->end, l->grain, body, l), 0, "case %zu", k);
-        check_loop(l, "slow clock");
-        free_loop(l);
-    }
-    cr_assert_eq(fj_pool_destroy(pool), 0);
+    cover_all_cases_from_outside(3, "slow clock");
     fji_now_set_cheap(true);
 }
 
@@ -198,14 +191,7 @@ Test(for, every_index_is_covered_exactly_once_from_inside_a_task, .timeout = 90)
 
 Test(for, every_index_is_covered_exactly_once_on_one_worker, .timeout = 90)
 {
-    pool = make_pool(1);
-    for (size_t k = 0; k < NCASES; k++) {
-        struct loop *l = new_loop(cases[k].begin, cases[k].end, cases[k].grain, 0);
-        cr_assert_eq(fj_for(pool, l->begin, l->end, l->grain, body, l), 0, "case %zu", k);
-        check_loop(l, "1 worker");
-        free_loop(l);
-    }
-    cr_assert_eq(fj_pool_destroy(pool), 0);
+    cover_all_cases_from_outside(1, "1 worker");
 }
 
 Test(for, null_pool_from_outside_uses_the_default_pool, .timeout = 30)

@@ -13,15 +13,10 @@
 
 #include "forja.h"
 
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
-    cr_assert_not_null(p);
-    cr_assert_eq(fj_pool_size(p), workers);
-    return p;
-}
+/* support.h's fib_task counts its spawns here (the tests check the count). */
+static atomic_long spawns;
+#define FIB_ON_SPAWN() atomic_fetch_add_explicit(&spawns, 1, memory_order_relaxed)
+#include "support.h"
 
 static void drop_pool(fj_pool *p)
 {
@@ -29,28 +24,6 @@ static void drop_pool(fj_pool *p)
 }
 
 /* ------------------------------------------------------------------ fib */
-
-static atomic_long spawns;
-
-struct fib { int n; long r; };
-
-/* support.h's fib_task, plus a count of its spawns (the tests check it):
- * hence this file's own copy, and no support.h. */
-static void fib_task(void *p)
-{
-    struct fib *f = p;
-    if (f->n < 2) {
-        f->r = f->n;
-        return;
-    }
-    struct fib a = { f->n - 1, 0 }, b = { f->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    atomic_fetch_add_explicit(&spawns, 1, memory_order_relaxed);
-    fj_spawn(&g, fib_task, &a);
-    fib_task(&b);
-    fj_sync(&g);
-    f->r = a.r + b.r;
-}
 
 /* Binet's formula, rounded: exact for n <= 70 in long double. */
 static long fib_closed(int n)

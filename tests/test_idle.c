@@ -27,15 +27,6 @@ static void sleep_one_second(void)
         ;
 }
 
-/* A pool of `workers` workers; a failed create fails the test. */
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
-    return p;
-}
-
 static fj_wg wg;
 static atomic_long ran;
 

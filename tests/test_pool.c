@@ -25,15 +25,6 @@
 #include "forja.h"
 #include "support.h"
 
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
-    cr_assert_not_null(p);
-    return p;
-}
-
 static void drop_pool(fj_pool *p)
 {
     cr_assert_eq(fj_pool_destroy(p), 0);

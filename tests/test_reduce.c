@@ -9,13 +9,7 @@
 
 #include <forja.h>
 
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config c = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &c), 0);
-    return p;
-}
+#include "support.h"
 
 /* ---------------------------------------------------------- integer sums */
 

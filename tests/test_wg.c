@@ -17,14 +17,7 @@
 #include <unistd.h>
 
 #include "forja.h"
-
-static fj_pool *make_pool(unsigned workers)
-{
-    fj_pool *p = NULL;
-    fj_config cfg = { .workers = workers };
-    cr_assert_eq(fj_pool_create(&p, &cfg), 0);
-    return p;
-}
+#include "support.h"
 
 static void drop_pool(fj_pool *p)
 {
