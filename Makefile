@@ -101,17 +101,17 @@ test-arm64:
 
 # Install to a scratch prefix, then build a tiny consumer with find_package
 # and with pkg-config against it, and a C++ one (the header is C and C++).
+PREFIX_PC = PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig:$(CURDIR)/$(BUILD)/prefix/lib/x86_64-linux-gnu/pkgconfig
+PC_FORJA  = $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)
 test-install: build
 	rm -rf $(BUILD)/prefix $(BUILD)/consumer-cmake
 	$(CMAKE) --install $(BUILD)/release --prefix $(CURDIR)/$(BUILD)/prefix >/dev/null
 	$(CMAKE) -S tests/consumer -B $(BUILD)/consumer-cmake -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/prefix >/dev/null
 	$(CMAKE) --build $(BUILD)/consumer-cmake
 	./$(BUILD)/consumer-cmake/consumer
-	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig:$(CURDIR)/$(BUILD)/prefix/lib/x86_64-linux-gnu/pkgconfig \
-	  sh -c 'cc -o $(BUILD)/consumer-pc tests/consumer/consumer.c $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)'
+	$(PREFIX_PC) sh -c 'cc -o $(BUILD)/consumer-pc tests/consumer/consumer.c $(PC_FORJA)'
 	./$(BUILD)/consumer-pc
-	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig:$(CURDIR)/$(BUILD)/prefix/lib/x86_64-linux-gnu/pkgconfig \
-	  sh -c 'c++ -std=c++11 -Wall -Werror -o $(BUILD)/consumer-cxx tests/consumer/consumer.cpp $$(pkg-config --cflags --libs --static forja) -Wl,-rpath,$$(pkg-config --variable=libdir forja)'
+	$(PREFIX_PC) sh -c 'c++ -std=c++11 -Wall -Werror -o $(BUILD)/consumer-cxx tests/consumer/consumer.cpp $(PC_FORJA)'
 	./$(BUILD)/consumer-cxx
 	@echo "forja: find_package, pkg-config and C++ consumers OK"
 

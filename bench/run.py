@@ -12,8 +12,9 @@ and prints one line, benchmark,runtime,threads,n,result,seconds,cpu_seconds;
 a program that exits non-zero (its result was wrong) is reported as FAIL and
 makes this script exit 1 at the end. A run that outlasts --timeout is not a
 failure: its cell reads "> S s" and the point is not run again in later
-repetitions, so one slow peer cannot eat a machine's time budget. Runs are interleaved (every benchmark
-and runtime once, then again) so slow drift of the machine hits all alike.
+repetitions, so one slow peer cannot eat a machine's time budget. Runs are
+interleaved (every benchmark and runtime once, then again) so slow drift of
+the machine hits all alike.
 
 Output: progress on stderr; on stdout a Markdown table per benchmark (median
 times; T1/Ts = one-thread time over serial; Ts/Tp = speedup over serial;

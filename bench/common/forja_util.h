@@ -9,27 +9,12 @@
 #include <forja.h>
 
 #include "bench.h"
-
-struct bench_warm { int n; uint64_t r; };
+#include "fib/forja_task.h"
 
 static fj_stats bench_stats_base;         /* counters at the end of the warm-up */
 
-static void bench_warm_task(void *p)
-{
-    struct bench_warm *a = (struct bench_warm *)p;
-    if (a->n < 2) {
-        a->r = (uint64_t)a->n;
-        return;
-    }
-    struct bench_warm x = { a->n - 1, 0 }, y = { a->n - 2, 0 };
-    fj_group g = FJ_GROUP_INIT;
-    fj_spawn(&g, bench_warm_task, &x);
-    bench_warm_task(&y);
-    fj_sync(&g);
-    a->r = x.r + y.r;
-}
-
-/* A pool of `threads` workers, warmed by a few small fork-join trees. */
+/* A pool of `threads` workers, warmed by a few small fork-join trees (the fib
+ * benchmark's task, fib(22)). */
 static inline fj_pool *bench_forja_pool(int threads)
 {
     fj_config cfg;
@@ -40,8 +25,8 @@ static inline fj_pool *bench_forja_pool(int threads)
     if (rc != 0)
         bench_fail("fj_pool_create(%d workers): error %d", threads, rc);
     for (int i = 0; i < 3; i++) {
-        struct bench_warm w = { 22, 0 };
-        rc = fj_run(pool, bench_warm_task, &w);
+        struct fib_arg w = { 22, 0 };
+        rc = fj_run(pool, fib_task, &w);
         if (rc != 0 || w.r != 17711)
             bench_fail("warm-up fj_run: error %d, fib(22) = %" PRIu64, rc, w.r);
     }

@@ -1,5 +1,6 @@
 /* forja_task.h - the fork-join fib task shared by bench/fib/forja.c (the
- * suite's program) and bench/fib.c (issue 2's spawn+sync cost program). */
+ * suite's program), bench/fib.c (issue 2's spawn+sync cost program) and
+ * every forja program's warm-up (common/forja_util.h). */
 #ifndef BENCH_FIB_FORJA_TASK_H
 #define BENCH_FIB_FORJA_TASK_H
 
