@@ -187,7 +187,7 @@ static void alloc_read_env(void)
         char *end;
         unsigned long long v = strtoull(s, &end, 10);
         if (*end == '\0' && v > 0)
-            fji_store_relaxed_64(&alloc_fail_at, v);
+            fji_store_relaxed_64(&alloc_fail_at, v);  /* published by the once */
     }
 }
 
