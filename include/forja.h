@@ -179,8 +179,8 @@ void fj_wg_wait(fj_wg *wg);
 /** Tracks the children a task spawned. Lives in the parent's frame and belongs
  *  to the task that made it: only that task spawns into it and syncs it. A
  *  zeroed fj_group is ready; after fj_sync it may be reused. Its size may
- *  change between versions (16 bytes: zeroing it is one vector store). */
-typedef struct fj_group { FJI_ALIGNAS(16) unsigned char opaque_[16]; } fj_group;
+ *  change between versions (24 bytes in this one). */
+typedef struct fj_group { FJI_ALIGNAS(8) unsigned char opaque_[24]; } fj_group;
 #define FJ_GROUP_INIT {0}
 
 /** fj_spawn - fn(arg) may run now or in parallel; fj_sync(g) waits for it.

@@ -116,6 +116,24 @@ static void interleaved(void *unused)
     fj_sync(&g1);
     check(atomic_load(&d) == 2);
     check(atomic_load(&a) == 1 && atomic_load(&b) == 1 && atomic_load(&c) == 1);
+
+    /* g1's last child is run by g2's sync, and its slot then holds g3's
+     * child: g1's sync must not take that child for its own (detail.h's
+     * fast path checks the slot's group) and must still run e. */
+    atomic_int e = 0, f = 0, h = 0, k = 0, m = 0;
+    fj_group g3 = FJ_GROUP_INIT;
+    fj_spawn(&g1, count_child, &e);
+    fj_spawn(&g2, count_child, &f);
+    fj_spawn(&g1, count_child, &h);         /* g1's last */
+    fj_sync(&g2);                           /* runs h, then f */
+    check(atomic_load(&f) == 1 && atomic_load(&h) == 1);
+    fj_spawn(&g2, count_child, &k);
+    fj_spawn(&g3, count_child, &m);         /* where h was */
+    fj_sync(&g1);
+    check(atomic_load(&e) == 1);
+    fj_sync(&g3);
+    fj_sync(&g2);
+    check(atomic_load(&k) == 1 && atomic_load(&m) == 1);
 }
 
 static void many_interleaved(void *unused)
