@@ -124,22 +124,36 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
         fji_spawn_publish(w);               /* a thief is hungry: see top */
 }
 
-/* Run a child fj_sync popped; t is its slot, which it must leave on top. */
-static inline void fji_run_popped(fji_group *gr, fji_task *t, fj_fn fn, void *arg)
+/* Run a child fj_sync popped from slot t, which it must leave on top; return
+ * the top it left: t, or higher when it left detached slots above t. With
+ * opaque, the compiler does not learn from the check that t equals w->top
+ * (see fj_sync's loop). */
+static inline fji_task *fji_run_popped(fji_group *gr, fji_task *t, fj_fn fn,
+                                       void *arg, int opaque)
 {
+    fji_task *seen = t;
 #ifndef NDEBUG
     fji_hot *w = gr->w;
     uint32_t open = w->open;                /* the child starts with no open group */
     w->open = 0;
     fn(arg);
-    if (__builtin_expect(w->top != t || w->open != 0, 0))
+    if (opaque)
+        __asm__("" : "+r"(seen));
+    if (__builtin_expect(w->top != seen || w->open != 0, 0)) {
         fji_check_leftovers(w, t);
+        t = w->top;
+    }
     w->open = open;
 #else
     fn(arg);
-    if (__builtin_expect(gr->w->top != t, 0)) /* re-read: one register fewer */
+    if (opaque)
+        __asm__("" : "+r"(seen));
+    if (__builtin_expect(gr->w->top != seen, 0)) { /* re-read: one register fewer */
         fji_check_leftovers(gr->w, t);
+        t = gr->w->top;
+    }
 #endif
+    return t;
 }
 
 static inline void fj_sync(fj_group *g)
@@ -158,24 +172,26 @@ static inline void fj_sync(fj_group *g)
     /* Fast path: the group's last child is still the private top slot. The
      * slot's address comes from the group, not from w->top: every spawn and
      * sync writes w->top, so a pop that read it would wait, through
-     * store-to-load forwarding, for the previous pop or push, and a whole
-     * computation's pushes and pops would form one chain (fib(32): 7 ns per
-     * pair became 6.5 on 1 worker). Compared, w->top only feeds a predicted
-     * branch. The three tests together say what the loop below would find:
-     * the top slot is private and is this group's child. */
+     * store-to-load forwarding, for the previous push or pop, and all the
+     * pushes and pops of a computation would form one chain. Compared, w->top
+     * only feeds a predicted branch. The three tests together say what the
+     * loop below would find: the top slot is private and this group's. */
     fji_hot *w = gr->w;                     /* set: pending > 0 */
     fji_task *t = gr->last;
     if (__builtin_expect(t >= w->split && t + 1 == w->top && t->group == gr, 1)) {
         w->top = t;
         gr->pending--;
-        fji_run_popped(gr, t, t->fn, t->arg);
+        fji_run_popped(gr, t, t->fn, t->arg, 0);
     }
+    if (!gr->pending)
+        return;
+    w = gr->w;
+    t = w->top;
     /* Pop what is on top until the group has no child left: more children
      * of this group, or what sits above them (another group's child, a
-     * detached task a child left behind) which is work of the same task. */
-    while (gr->pending) {
-        w = gr->w;
-        t = w->top;
+     * detached task a child left behind), which is work of the same task.
+     * t is the top, carried in a register for the reason above. */
+    for (;;) {
         if (__builtin_expect(t <= w->split, 0)) {
             fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
             return;
@@ -184,10 +200,17 @@ static inline void fj_sync(fj_group *g)
         fji_group *tg = t->group;
         if (__builtin_expect(tg == 0, 0)) { /* a detached task left by a child */
             fji_run_detached_slot(w, t);
-            continue;
+            t = gr->w->top;
+        } else {
+            tg->pending--;
+            /* After the call t equals w->top, loaded to compare them, and
+             * gcc would go on with the loaded value: the load would be back
+             * on the chain the fast path avoids. Opaque: it keeps t. */
+            t = fji_run_popped(gr, t, t->fn, t->arg, 1);
         }
-        tg->pending--;
-        fji_run_popped(gr, t, t->fn, t->arg);
+        if (!gr->pending)
+            return;
+        w = gr->w;
     }
 }
 
