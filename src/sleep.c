@@ -58,6 +58,13 @@
  *        and wakes someone. Without it a parked worker would never learn of work that
  *        sits in another worker's private slots (the owner publishes only on
  *        request), and a pool could run serially while workers sleep.
+ *   [S4] a condition other than work (fji_sleep_wake_parked: a wait group's
+ *        counter reaching 0, which in-task waiters re-check at K3): the
+ *        waker makes it true with a seq-cst RMW, fences, then reads state
+ *        and wakes every parked worker only if parked > 0. The [S1] shape
+ *        with the waker as poster: a worker whose K1 the read missed has its
+ *        K3 after the waker's RMW and sees the condition. This saves two
+ *        system calls (epoch and futex) per release when nobody is parked.
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
  *        if K0 already reads the incremented epoch, the wake happened before
  *        and K3 sees its cause; otherwise the futex wait returns at once
@@ -141,6 +148,13 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
 void fji_sleep_wake_all(fji_sleep *s)
 {
     wake(s, INT_MAX);
+}
+
+void fji_sleep_wake_parked(fji_sleep *s)
+{
+    /* The caller's RMW and seq-cst fence come first ([S4]). */
+    if (PARKED(fji_load_relaxed_64(&s->state)) > 0)    /* [S4]: reads K1 */
+        wake(s, INT_MAX);
 }
 
 void fji_sleep_close(fji_sleep *s)

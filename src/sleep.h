@@ -30,8 +30,13 @@ void fji_sleep_search_end(fji_sleep *s);        /* found work */
  * if it slept. Either way the caller is searching again afterwards. */
 bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps);
 
-/* Wake every parked worker (destroy, a wait group released in-task waiters). */
+/* Wake every parked worker (destroy). */
 void fji_sleep_wake_all(fji_sleep *s);
+
+/* Wake every parked worker, if there is one: after a seq-cst RMW that made
+ * a park re-check's condition true, and a seq-cst fence ([S4]; a wait group
+ * released in-task waiters). */
+void fji_sleep_wake_parked(fji_sleep *s);
 
 /* Set CLOSING (seq-cst RMW, then a fence, and the membarrier with asymmetric
  * fences: inject.c [J3]) and wake everyone. Submitters read CLOSING from

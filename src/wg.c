@@ -1,21 +1,26 @@
 /* wg.c - wait groups (fj_wg_*): Go's sync.WaitGroup on a futex.
  *
  * Layout (in fj_wg's 64 bytes): state, one 64-bit word: the counter (signed,
- * high 32 bits) and the waiters (low 31 bits) plus RELEASING (bit 31), and
- * pool, the pool of the in-task waiters. The low half is the futex word of
- * outside waiters.
+ * high 32 bits), the waiters (low 30 bits), SLEEPERS (bit 30: an outside
+ * waiter registered, so the release must futex-wake) and RELEASING (bit 31);
+ * and pool, the pool of the in-task waiters. The low half is the futex word
+ * of outside waiters.
  *
  * The Go rule: once fj_wg_wait returns, no forja code touches the wait group
  * (it may live on the waiter's stack). So the waker's last write must be the
  * one that lets the last registered waiter return:
  *   release  the fj_wg_add that takes the counter to 0 sees waiters > 0 in
  *            its RMW's result; if an in-task waiter named its pool, it sets
- *            RELEASING and wakes that pool; then it stores state = 0 [W1] and
- *            futex-wakes the outside waiters, which reads no memory (os.c).
+ *            RELEASING and wakes that pool's parked workers, if any (sleep.c
+ *            [S4]); then it stores state = 0 [W1] and, if SLEEPERS was in its
+ *            RMW's result, futex-wakes the outside waiters, which reads no
+ *            memory (os.c). A release with only in-task waiters, none of them
+ *            parked, makes no system call.
  *   outside  a waiter spins briefly on the counter; then registers (CAS
- *            waiters + 1 while the counter is non-zero) and futex-waits until
- *            state is 0. An unregistered waiter may return as soon as the
- *            counter is 0: the registered ones keep the wait group alive.
+ *            waiters + 1 and SLEEPERS while the counter is non-zero) and
+ *            futex-waits until state is 0. An unregistered waiter may return
+ *            as soon as the counter is 0: the registered ones keep the wait
+ *            group alive.
  *   inside   a task cannot block its worker: it registers the same way, then
  *            names its pool in pool (first in-task waiter's pool wins), and helps
  *            (worker.c help_until): it runs other tasks and parks like an idle
@@ -29,7 +34,9 @@
  * Invariants
  *   I1  The counter never goes below zero or above INT32_MAX: either aborts.
  *   I2  Registration only while the counter is non-zero, so after a release
- *       no waiter is registered until the next wait of the next round.
+ *       no waiter is registered until the next wait of the next round, and
+ *       the releasing RMW's result holds every registration of its round
+ *       (SLEEPERS included).
  *   I3  A registered waiter returns only after the releaser's last write.
  * Orderings
  *   [W1] the releaser's release store of state = 0 <-> a waiter's acquire
@@ -61,7 +68,8 @@ typedef struct fji_wg {
 _Static_assert(sizeof(fji_wg) <= sizeof(fj_wg), "fj_wg too small");
 
 #define RELEASING  0x80000000u
-#define WAITERS(s) ((uint32_t)(s) & ~RELEASING)
+#define SLEEPERS   0x40000000u
+#define WAITERS(s) ((uint32_t)(s) & ~(RELEASING | SLEEPERS))
 #define COUNTER(s) ((int32_t)(uint32_t)((s) >> 32))
 #define WG_SPINS   1000u
 
@@ -78,16 +86,17 @@ static uint32_t *futex_word(fji_wg *g)
 #endif
 }
 
-static void release(fji_wg *g, uint64_t seen)
+__attribute__((noinline)) static void release(fji_wg *g, uint64_t seen)
 {
     fji_fence_atomic_load();                                /* [W2] */
     fj_pool *p = fji_load_relaxed_ptr((void *const *)&g->pool);
     if (p) {
         fji_store_relaxed_64(&g->state, seen | RELEASING);  /* only writer now (I2) */
-        fji_sleep_wake_all(&p->sleep);
+        fji_sleep_wake_parked(&p->sleep);                   /* sleep.c [S4] */
     }
     fji_store_release_64(&g->state, 0);                     /* [W1] last write */
-    fji_futex_wake(futex_word(g), INT_MAX);                 /* reads nothing */
+    if (seen & SLEEPERS)                                    /* I2 */
+        fji_futex_wake(futex_word(g), INT_MAX);             /* reads nothing */
 }
 
 void fj_wg_add(fj_wg *wg, long delta)
@@ -115,14 +124,17 @@ void fj_wg_done(fj_wg *wg)
     fj_wg_add(wg, -1);
 }
 
-/* Register as a waiter; false: the counter is already zero. */
-static bool enroll(fji_wg *g)
+/* Register as a waiter (flags: SLEEPERS for one that will futex-wait);
+ * false: the counter is already zero. */
+static bool enroll(fji_wg *g, uint64_t flags)
 {
     for (;;) {
         uint64_t s = fji_load_acquire_64(&g->state);        /* [W1] */
         if (COUNTER(s) == 0)
             return false;
-        if (fji_cas_seq_cst_64(&g->state, s, s + 1))        /* [W2] */
+        if (WAITERS(s) == WAITERS(~(uint64_t)0))
+            fji_die("fj_wg_wait: more than 2^30 - 1 waiters on one wait group");
+        if (fji_cas_seq_cst_64(&g->state, s, (s + 1) | flags))  /* [W2] */
             return true;
     }
 }
@@ -139,7 +151,7 @@ static bool counter_zero_cb(void *g)
 
 static void wait_in_task(fji_worker *w, fji_wg *g)
 {
-    if (!enroll(g))
+    if (!enroll(g, 0))
         return;
     fj_pool *p = w->pool;
     if (fji_cas_seq_cst_ptr((void **)&g->pool, NULL, p)     /* [W2] */
@@ -174,7 +186,7 @@ void fj_wg_wait(fj_wg *wg)
             return;
         fji_cpu_relax();
     }
-    if (!enroll(g))
+    if (!enroll(g, SLEEPERS))
         return;
     for (;;) {
         uint64_t s = fji_load_acquire_64(&g->state);        /* [W1] */

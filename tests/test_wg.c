@@ -413,6 +413,39 @@ Test(wg, several_threads_and_tasks_waiting_at_once_are_all_released, .timeout = 
     drop_pool(p);
 }
 
+/* Only in-task waiters, and their worker asleep: the release has no futex
+ * waiter to wake and must still wake the parked worker (sleep.c [S4]). */
+static fj_wg lone_wg, lone_back;
+static atomic_int lone_started;
+
+static void lone_task_waiter(void *p)
+{
+    (void)p;
+    atomic_store(&lone_started, 1);
+    fj_wg_wait(&lone_wg);
+    fj_wg_done(&lone_back);
+}
+
+Test(wg, a_parked_in_task_waiter_is_woken_by_a_release_from_outside, .timeout = 60)
+{
+    fj_pool *p = make_pool(1);
+    fj_wg_add(&lone_wg, 1);
+    fj_wg_add(&lone_back, 1);
+    cr_assert_eq(fj_go(p, lone_task_waiter, NULL), 0);
+    while (!atomic_load(&lone_started))
+        sched_yield();
+    fj_stats s;                         /* the one worker is in the task now: */
+    cr_assert_eq(fj_pool_stats(p, &s), 0);      /* its next sleep is the wait's */
+    uint64_t slept = s.sleeps;
+    do {
+        usleep(1000);
+        cr_assert_eq(fj_pool_stats(p, &s), 0);
+    } while (s.sleeps == slept);
+    fj_wg_done(&lone_wg);               /* from outside; nobody on its futex */
+    fj_wg_wait(&lone_back);
+    drop_pool(p);
+}
+
 Test(wg, a_wait_group_is_reusable_after_wait_returns, .timeout = 60)
 {
     fj_pool *p = make_pool(2);

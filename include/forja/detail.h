@@ -10,6 +10,14 @@
  * thieves, taking it back, waiting for a stolen child, full deques, checks on
  * misuse - is out of line in src/.
  *
+ * Why fj_sync rarely loads w->top for the pop: every push and pop writes it,
+ * so a pop computed from a load of it waits, through store-to-load
+ * forwarding, for the push or pop before, and a computation's pushes and pops
+ * become one chain of memory round trips. fj_sync's first pop takes the slot
+ * from the group (written by the group's last fj_spawn) and its loop carries
+ * the top in a register; w->top is loaded only to be compared, and the
+ * predicted branch keeps that load off the chain.
+ *
  * The deque protocol is explained in src/deque.c; this file holds the
  * owner-only half of it:
  *   slots[split, head) are PRIVATE: only the owner touches them, no atomics.
@@ -170,12 +178,9 @@ static inline void fj_sync(fj_group *g)
     if (!gr->pending)
         return;
     /* Fast path: the group's last child is still the private top slot. The
-     * slot's address comes from the group, not from w->top: every spawn and
-     * sync writes w->top, so a pop that read it would wait, through
-     * store-to-load forwarding, for the previous push or pop, and all the
-     * pushes and pops of a computation would form one chain. Compared, w->top
-     * only feeds a predicted branch. The three tests together say what the
-     * loop below would find: the top slot is private and this group's. */
+     * slot comes from the group, not from w->top (see top). The three tests
+     * together say what the loop below would find: the top slot is private
+     * and holds a child of this group. */
     fji_hot *w = gr->w;                     /* set: pending > 0 */
     fji_task *t = gr->last;
     if (__builtin_expect(t >= w->split && t + 1 == w->top && t->group == gr, 1)) {
@@ -190,7 +195,7 @@ static inline void fj_sync(fj_group *g)
     /* Pop what is on top until the group has no child left: more children
      * of this group, or what sits above them (another group's child, a
      * detached task a child left behind), which is work of the same task.
-     * t is the top, carried in a register for the reason above. */
+     * t is the top, carried in a register (see top). */
     for (;;) {
         if (__builtin_expect(t <= w->split, 0)) {
             fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
