@@ -429,15 +429,18 @@ static void lone_task_waiter(void *p)
 Test(wg, a_parked_in_task_waiter_is_woken_by_a_release_from_outside, .timeout = 60)
 {
     fj_pool *p = make_pool(1);
+    fj_stats s;
+    do {                                /* until the idle worker has slept */
+        usleep(1000);
+        cr_assert_eq(fj_pool_stats(p, &s), 0);
+    } while (s.sleeps == 0);
+    uint64_t slept = s.sleeps;          /* counted before it sleeps (sleep.c) */
     fj_wg_add(&lone_wg, 1);
     fj_wg_add(&lone_back, 1);
     cr_assert_eq(fj_go(p, lone_task_waiter, NULL), 0);
     while (!atomic_load(&lone_started))
         sched_yield();
-    fj_stats s;                         /* the one worker is in the task now: */
-    cr_assert_eq(fj_pool_stats(p, &s), 0);      /* its next sleep is the wait's */
-    uint64_t slept = s.sleeps;
-    do {
+    do {                                /* until it sleeps again: in the wait */
         usleep(1000);
         cr_assert_eq(fj_pool_stats(p, &s), 0);
     } while (s.sleeps == slept);
