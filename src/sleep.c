@@ -63,8 +63,9 @@
  *        waker makes it true with a seq-cst RMW, fences, then reads state
  *        and wakes every parked worker only if parked > 0. The [S1] shape
  *        with the waker as poster: a worker whose K1 the read missed has its
- *        K3 after the waker's RMW and sees the condition. This saves two
- *        system calls (epoch and futex) per release when nobody is parked.
+ *        K3 after the waker's RMW and sees the condition. When nobody is
+ *        parked this saves the epoch RMW and a futex system call per release
+ *        (test_wg: a parked in-task waiter released from outside).
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
  *        if K0 already reads the incremented epoch, the wake happened before
  *        and K3 sees its cause; otherwise the futex wait returns at once
