@@ -63,7 +63,9 @@
  *        waker makes it true with a seq-cst RMW, fences, then reads state
  *        and wakes every parked worker only if parked > 0. The [S1] shape
  *        with the waker as poster: a worker whose K1 the read missed has its
- *        K3 after the waker's RMW and sees the condition. When nobody is
+ *        K3 after the waker's RMW and sees the condition. It wakes whenever
+ *        P3 would (and while others search too), so tests/model's proof of
+ *        [S1] covers it. When nobody is
  *        parked this saves the epoch RMW and a futex system call per release
  *        (test_wg: a parked in-task waiter released from outside).
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
