@@ -55,9 +55,14 @@
  *        publishes with a CAS and runs P2-P3; K2 and P2 are seq-cst fences on
  *        either side of that message (in asymmetric mode K2's membarrier
  *        orders the owner's side, as in [S1]), so P3 reads K1's parked count
- *        and wakes someone. Without it a parked worker would never learn of work that
- *        sits in another worker's private slots (the owner publishes only on
- *        request), and a pool could run serially while workers sleep.
+ *        and wakes someone. Without it a parked worker would never learn of
+ *        work that sits in another worker's private slots (the owner
+ *        publishes only on request), and a pool could run serially while
+ *        workers sleep.
+ *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
+ *        if K0 already reads the incremented epoch, the wake happened before
+ *        and K3 sees its cause; otherwise the futex wait returns at once
+ *        (value changed) or is woken. There is no timed wait anywhere.
  *   [S4] a condition other than work (fji_sleep_wake_parked: a wait group's
  *        counter reaching 0, which in-task waiters re-check at K3): the
  *        waker makes it true with a seq-cst RMW, fences, then reads state
@@ -65,13 +70,9 @@
  *        with the waker as poster: a worker whose K1 the read missed has its
  *        K3 after the waker's RMW and sees the condition. It wakes whenever
  *        P3 would (and while others search too), so tests/model's proof of
- *        [S1] covers it. When nobody is
- *        parked this saves the epoch RMW and a futex system call per release
- *        (test_wg: a parked in-task waiter released from outside).
- *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):
- *        if K0 already reads the incremented epoch, the wake happened before
- *        and K3 sees its cause; otherwise the futex wait returns at once
- *        (value changed) or is woken. There is no timed wait anywhere.
+ *        [S1] covers it. When nobody is parked this saves the epoch RMW and
+ *        a futex system call per release (test_wg: a parked in-task waiter
+ *        released from outside).
  * Wake-ups that find nothing cost a search, never correctness; the searcher
  * count keeps them from cascading.
  * Rejected: waking on every post (herds, and a futex call per fj_go); one

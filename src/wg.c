@@ -47,7 +47,9 @@
  *        (in the park re-check, after sleep.c's fence) reads the counter; the
  *        releaser's RMW takes the counter to 0, fences, then reads pool.
  *        Either the waiter sees 0 and does not park, or the releaser sees
- *        pool and wakes it.
+ *        pool and wakes it. The same fence orders the releaser's read of the
+ *        pool's parked count after its RMW (sleep.c [S4]): a waiter whose
+ *        park it did not count re-checks after that RMW.
  * Checked by: tests/test_wg.c, tests/stress_pool.c (TSan).
  */
 #include <limits.h>
@@ -88,7 +90,7 @@ static uint32_t *futex_word(fji_wg *g)
 
 __attribute__((noinline)) static void release(fji_wg *g, uint64_t seen)
 {
-    fji_fence_atomic_load();                                /* [W2] */
+    fji_fence_atomic_load();                    /* [W2]; and sleep.c [S4] */
     fj_pool *p = fji_load_relaxed_ptr((void *const *)&g->pool);
     if (p) {
         fji_store_relaxed_64(&g->state, seen | RELEASING);  /* only writer now (I2) */
