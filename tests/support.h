@@ -1,7 +1,8 @@
 /* support.h - helpers several test files share: a fork-join fib task, a
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
- * with its output collected, and, for the Criterion suites, make_pool.
+ * with its output collected, and, for the Criterion suites, make_pool and
+ * drop_pool.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
@@ -67,6 +68,12 @@ __attribute__((unused)) static fj_pool *make_pool(unsigned workers)
     cr_assert_not_null(p);
     cr_assert_eq(fj_pool_size(p), workers);
     return p;
+}
+
+/* Destroy a pool make_pool made; a failed destroy fails the test. */
+__attribute__((unused)) static void drop_pool(fj_pool *p)
+{
+    cr_assert_eq(fj_pool_destroy(p), 0);
 }
 #endif
 

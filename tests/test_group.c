@@ -18,11 +18,6 @@ static atomic_long spawns;
 #define FIB_ON_SPAWN() atomic_fetch_add_explicit(&spawns, 1, memory_order_relaxed)
 #include "support.h"
 
-static void drop_pool(fj_pool *p)
-{
-    cr_assert_eq(fj_pool_destroy(p), 0);
-}
-
 /* ------------------------------------------------------------------ fib */
 
 /* Binet's formula, rounded: exact for n <= 70 in long double. */

@@ -25,11 +25,6 @@
 #include "forja.h"
 #include "support.h"
 
-static void drop_pool(fj_pool *p)
-{
-    cr_assert_eq(fj_pool_destroy(p), 0);
-}
-
 static unsigned cpus(void)
 {
     cpu_set_t set;

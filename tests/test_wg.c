@@ -19,11 +19,6 @@
 #include "forja.h"
 #include "support.h"
 
-static void drop_pool(fj_pool *p)
-{
-    cr_assert_eq(fj_pool_destroy(p), 0);
-}
-
 static atomic_long wrong;           /* checks that failed on a worker */
 
 static void check(int ok)
@@ -426,24 +421,28 @@ static void lone_task_waiter(void *p)
     fj_wg_done(&lone_back);
 }
 
+/* p's fj_stats.sleeps once it exceeds n (counted before a worker sleeps:
+ * sleep.c). */
+static uint64_t sleeps_past(fj_pool *p, uint64_t n)
+{
+    fj_stats s;
+    do {
+        usleep(1000);
+        cr_assert_eq(fj_pool_stats(p, &s), 0);
+    } while (s.sleeps <= n);
+    return s.sleeps;
+}
+
 Test(wg, a_parked_in_task_waiter_is_woken_by_a_release_from_outside, .timeout = 60)
 {
     fj_pool *p = make_pool(1);
-    fj_stats s;
-    do {                                /* until the idle worker has slept */
-        usleep(1000);
-        cr_assert_eq(fj_pool_stats(p, &s), 0);
-    } while (s.sleeps == 0);
-    uint64_t slept = s.sleeps;          /* counted before it sleeps (sleep.c) */
+    uint64_t slept = sleeps_past(p, 0); /* the idle worker has slept */
     fj_wg_add(&lone_wg, 1);
     fj_wg_add(&lone_back, 1);
     cr_assert_eq(fj_go(p, lone_task_waiter, NULL), 0);
     while (!atomic_load(&lone_started))
         sched_yield();
-    do {                                /* until it sleeps again: in the wait */
-        usleep(1000);
-        cr_assert_eq(fj_pool_stats(p, &s), 0);
-    } while (s.sleeps == slept);
+    sleeps_past(p, slept);              /* it sleeps again: in the wait */
     fj_wg_done(&lone_wg);               /* from outside; nobody on its futex */
     fj_wg_wait(&lone_back);
     drop_pool(p);
