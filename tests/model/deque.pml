@@ -72,8 +72,9 @@
  * publish CAS is its P1: sleep.pml), the injection queue (a full deque's
  * fj_go goes there; inject.c), a thief's own deque (same protocol).
  *
- * Line numbers refer to src/deque.c, src/group.c, src/worker.c and
- * include/forja/detail.h as of the commit that last changed this file.
+ * Citations name the C function in src/deque.c, src/group.c, src/worker.c,
+ * src/go.c or include/forja/detail.h, with its ordering label ([D1]...) or
+ * a short quote of the statement; never line numbers, which every edit moves.
  */
 
 #ifndef CAP
@@ -159,15 +160,15 @@ inline futex_wake(i)
 
 /* ------------------------------------------------------------ owner steps */
 
-/* deque.c:127 publish_to: move split up to ns. */
+/* deque.c publish_to: move split up to ns. */
 inline publish_to(ns)
 {
     do
-    :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }              /* :130 load */
+    :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }              /* relaxed load of ts */
 #if MUTANT == 1
        atomic { DRAIN; ts_tail = lt; ts_split = ns; ok = 1 }  /* plain store */
 #else
-       atomic {                                              /* :131 CAS [D1] */
+       atomic {                                              /* the CAS [D1] */
            DRAIN;
            if
            :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1;
@@ -178,56 +179,57 @@ inline publish_to(ns)
 #endif
        if
        :: ok -> break
-       :: else                                               /* :133 a thief moved tail */
+       :: else                                               /* a thief moved tail: retry */
        fi
     od;
-    osplit = ns                                              /* :136 */
+    osplit = ns                                              /* d->hot.split = ... + ns */
 }
 
-/* deque.c:139 fji_deque_publish_half, called from detail.h:103-104 via
- * group.c:66 fji_spawn_publish. */
+/* deque.c fji_deque_publish_half, called from fj_spawn's splitreq test
+ * (detail.h) via group.c fji_spawn_publish. */
 inline publish_half()
 {
-    splitreq = 0;                                            /* :142 [D6] */
+    splitreq = 0;                                            /* consume the request [D6] */
     if
-    :: top == osplit                                         /* :144 nothing private */
-    :: else -> publish_to(osplit + (top - osplit + 1) / 2)   /* :146 the older half */
+    :: top == osplit                                         /* h == s: nothing private */
+    :: else -> publish_to(osplit + (top - osplit + 1) / 2)   /* the older half, at least one */
     fi
 }
 
-/* deque.c:150 fji_deque_publish_all (go.c:355). */
+/* deque.c fji_deque_publish_all (from go.c submit). */
 inline publish_all()
 {
     if
-    :: top != osplit -> publish_to(top)                      /* :153-154 */
+    :: top != osplit -> publish_to(top)                      /* publish_to(d, HEAD(w)) */
     :: else
     fi
 }
 
-/* deque.c:157 fji_deque_pop. The inline fj_sync loop (detail.h:118-123) is
- * the private branch (:163-165): same test, same effect. */
+/* deque.c fji_deque_pop. The inline fj_sync (detail.h: its loop, and its
+ * fast path for the group's last child, a special case) is the private
+ * branch (top > split): same test, same effect. */
 inline pop(res, si)
 {
-    h = top;                                                 /* :160 */
+    h = top;                                                 /* h = HEAD(w) */
     if
-    :: h == 0 -> res = POP_EMPTY                             /* :161 */
-    :: h > 0 && top > osplit ->                              /* :163 private */
-       top--; si = top; res = POP_TASK                       /* :164 */
+    :: h == 0 -> res = POP_EMPTY                             /* h == 0: empty */
+    :: h > 0 && top > osplit ->                              /* private: the inline path */
+       top--; si = top; res = POP_TASK                       /* *slot = --w->top */
     :: else ->
        assert(h == osplit);                                  /* I4 */
        do
-       :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }           /* :168 acquire */
+       :: atomic { lt = OWN_TAIL; ls = OWN_SPLIT }           /* acquire load of ts [D2] */
           assert(ls == h && lt <= h);                        /* I1 */
           if
-          :: lt >= h -> si = h - 1; res = POP_STOLEN;         /* :170-172 */
+          :: lt >= h -> si = h - 1; res = POP_STOLEN;         /* t >= h: claimed */
              printf("MSC: owner pop: slot %d was stolen (task %d), wait for it\n", si, slot_task[si]);
              break
           :: else ->
-             ns = lt + (h - lt) / 2;                         /* :175 */
+             ns = lt + (h - lt) / 2;                         /* ns = t + (h - t) / 2 */
 #if MUTANT == 2
              atomic { DRAIN; ts_tail = lt; ts_split = ns; ok = 1 }   /* plain store */
 #else
-             atomic {                                        /* :176 CAS [D3] */
+             atomic {                                        /* the take-back CAS [D3] */
                  DRAIN;
                  if
                  :: ts_tail == lt && ts_split == ls -> ts_split = ns; ok = 1
@@ -236,62 +238,62 @@ inline pop(res, si)
              }
 #endif
              if
-             :: ok -> osplit = ns; top--; si = top; res = POP_TASK;  /* :177-179 */
+             :: ok -> osplit = ns; top--; si = top; res = POP_TASK;  /* [D3] won */
                 printf("MSC: owner takes back slot %d (task %d)\n", si, slot_task[si]);
                 break
-             :: else                                         /* :181 retry */
+             :: else                                         /* CAS failed: retry */
              fi
           fi
        od
     fi
 }
 
-/* deque.c:185 fji_deque_drop_stolen. */
+/* deque.c fji_deque_drop_stolen. */
 inline drop_stolen()
 {
-    h = top - 1;                                             /* :187 */
+    h = top - 1;                                             /* h = HEAD(w) - 1 */
     printf("MSC: owner drop_stolen: resets slot %d (task %d), ts = (%d, %d)\n", h, slot_task[h], h, h);
     assert(!held[h] && slot_state[h] == DONE);               /* I3: [D5] seen */
     assert(OWN_TAIL == top && OWN_SPLIT == top);             /* [D4] nothing public */
 #ifdef TSO
     DRAIN;                           /* the model's buffer holds one drop_stolen */
-    sb_state_slot = h;                                       /* :190 relaxed, buffered */
-    top = h; osplit = h;                                     /* :191 */
-    atomic { sb_ts = 1; sb_ts_val = h }                      /* :192 relaxed, buffered */
+    sb_state_slot = h;                                       /* state FRESH, relaxed, buffered */
+    top = h; osplit = h;                                     /* top = split = h */
+    atomic { sb_ts = 1; sb_ts_val = h }                      /* ts = (h, h) [D4], buffered */
 #else
-    slot_state[h] = FRESH;                                   /* :190 relaxed */
-    top = h; osplit = h;                                     /* :191 */
-    atomic { ts_tail = h; ts_split = h }                     /* :192 [D4] relaxed */
+    slot_state[h] = FRESH;                                   /* state FRESH, relaxed */
+    top = h; osplit = h;                                     /* top = split = h */
+    atomic { ts_tail = h; ts_split = h }                     /* ts = (h, h) [D4] relaxed */
 #endif
 }
 
-/* deque.c:240 fji_slot_sleep_until_done. */
+/* deque.c fji_slot_sleep_until_done. */
 inline sleep_until_done(si)
 {
     do
-    :: v = OWN_STATE(si);                                    /* :242 acquire */
+    :: v = OWN_STATE(si);                                    /* acquire load [D5] */
        if
-       :: v == DONE -> break                                 /* :243-244 */
-       :: v == FRESH -> (slot_state[si] != FRESH)            /* :245-247 spin */
+       :: v == DONE -> break                                 /* DONE: return */
+       :: v == FRESH -> (slot_state[si] != FRESH)            /* FRESH: spin */
        :: else ->
           if
           :: (v & WAITER) == 0 ->
 #if MUTANT == 4
              atomic { DRAIN; slot_state[si] = v | WAITER; ok = 1 }  /* plain store */
 #else
-             atomic {                                        /* :250 CAS */
+             atomic {                                        /* the WAITER CAS [D5] */
                  DRAIN;
                  if
                  :: slot_state[si] == v -> slot_state[si] = v | WAITER; ok = 1
-                 :: else -> ok = 0                           /* :251 DONE first */
+                 :: else -> ok = 0                           /* DONE arrived first */
                  fi
              }
 #endif
-             if :: ok -> v = v | WAITER :: else fi           /* :252 */
+             if :: ok -> v = v | WAITER :: else fi           /* v |= WAITER */
           :: else -> ok = 1
           fi;
           if
-          :: ok ->                                           /* :254 FUTEX_WAIT */
+          :: ok ->                                           /* fji_futex_wait [D5] */
              atomic {
                  DRAIN;                                      /* the syscall drains */
                  if
@@ -306,11 +308,11 @@ inline sleep_until_done(si)
     od
 }
 
-/* group.c:73 wait_stolen: poll, leapfrog, and after SYNC_SPINS +
+/* group.c wait_stolen: poll, leapfrog, and after SYNC_SPINS +
  * SYNC_YIELDS polls - here: at any time - sleep until DONE. Polling is
  * modelled as blocking until the state changes, which is what an unbounded
  * poll loop does.
- * Leapfrogging (group.c:80-84, worker.c fji_worker_leapfrog): the owner
+ * Leapfrogging (wait_stolen's call of worker.c fji_worker_leapfrog): the owner
  * steals a task X from the thief and runs it on this worker, on top of the
  * waiting sync. X is not one of the model's tasks; what matters is what X
  * does to this deque, once per run:
@@ -328,27 +330,27 @@ inline leapfrog_go()
 {
     printf("MSC: owner leapfrogs: runs a task stolen from the thief; it calls fj_go (task %d)\n", LF_TASK);
     if
-    :: top == CAP -> d_step { exec_task(LF_TASK, 0) }       /* go.c:349 full: injection */
+    :: top == CAP -> d_step { exec_task(LF_TASK, 0) }       /* submit: full, injection */
     :: else ->
        d_step {
            assert(!held[top] && OWN_STATE(top) == FRESH);
-           slot_task[top] = LF_TASK;                        /* go.c:351 fill */
+           slot_task[top] = LF_TASK;                        /* go.c submit: fill */
            slot_child[top] = 0;
-           top++                                            /* go.c:354 commit */
+           top++                                            /* fji_deque_commit */
        }
-       publish_all()                                        /* go.c:355 */
+       publish_all()                                        /* fji_deque_publish_all */
     fi;
     d_step { lt = 0; ls = 0; ok = 0 }
 }
 
-/* worker.c:94 pop_own, as find() calls it from X's help loop. */
+/* worker.c pop_own, as find() calls it from X's help loop. */
 inline leapfrog_wait()
 {
     printf("MSC: owner leapfrogs: runs a task stolen from the thief; it waits inside (fj_wg_wait)\n");
     do
-    :: pop(res2, si2);                                      /* worker.c:98 */
+    :: pop(res2, si2);                                      /* pop_own: fji_deque_pop */
        if
-       :: res2 == POP_EMPTY -> break                        /* worker.c:99-100 */
+       :: res2 == POP_EMPTY -> break                        /* pop_own: return false */
        :: res2 == POP_STOLEN ->
 #if MUTANT == 5
           /* before c0234fd: a helping wait dropped a DONE stolen slot */
@@ -364,9 +366,9 @@ inline leapfrog_wait()
           :: else -> break
           fi
 #else
-          break                      /* worker.c:104-105 I4: depth > 0, leave it */
+          break                      /* pop_own I4: w->depth > 0, leave it */
 #endif
-       :: res2 == POP_TASK ->                               /* worker.c:112-120 */
+       :: res2 == POP_TASK ->                               /* pop_own: a task to run */
           d_step {
               if :: slot_child[si2] -> pending-- :: else fi;
               exec_task(slot_task[si2], slot_child[si2]);
@@ -383,21 +385,21 @@ inline wait_stolen(si)
 {
     do
     :: atomic {
-           v = OWN_STATE(si);                                /* :77 [D5] */
+           v = OWN_STATE(si);                                /* fji_slot_state [D5] */
            printf("MSC: owner's fj_sync reads stolen slot %d: state %d\n", si, v)
        }
        if
-       :: v == DONE -> break                                 /* :78-79 */
+       :: v == DONE -> break                                 /* DONE: return */
        :: else ->
           if
-          :: (slot_state[si] != v)                           /* :85-93 poll again */
+          :: (slot_state[si] != v)                           /* relax or yield, poll again */
 #if LF & 1
-          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_go()     /* :80-84 */
+          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_go()     /* leapfrog, I2 */
 #endif
 #if LF & 2
-          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_wait()   /* :80-84 */
+          :: v != FRESH && !lf_used -> lf_used = 1; leapfrog_wait()   /* leapfrog, I2 */
 #endif
-          :: sleep_until_done(si); break                     /* :85-88 */
+          :: sleep_until_done(si); break                     /* polls used up: sleep */
           fi
        fi
     od
@@ -416,58 +418,58 @@ active proctype owner()
        created++;
        id = created;
        if
-       :: true ->                            /* fj_spawn(&g, ...), detail.h:84 */
+       :: true ->                            /* fj_spawn(&g, ...), detail.h */
           if
-          :: top == CAP ->                   /* :92-94 full: group.c:55-63 inline */
+          :: top == CAP ->                   /* full: group.c fji_spawn_slow, inline */
              d_step { unrun++; exec_task(id, 1) }
           :: else ->
              d_step {
                  assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
                  unrun++;
                  printf("MSC: owner fj_spawn: task %d into slot %d\n", id, top);
-                 slot_task[top] = id;        /* :96-99 */
+                 slot_task[top] = id;        /* t->fn, t->arg, t->group = gr */
                  slot_child[top] = 1;
-                 top++;                      /* :100 */
-                 pending++                   /* :101 */
+                 top++;                      /* w->top = t + 1 */
+                 pending++                   /* gr->pending++ */
              }
              if
-             :: splitreq -> publish_half()   /* :103-104 */
+             :: splitreq -> publish_half()   /* splitreq: fji_spawn_publish */
              :: else
              fi
           fi
-       :: true ->                            /* fj_go from a task: go.c:343 submit */
+       :: true ->                            /* fj_go from a task: go.c submit */
           if
-          :: top == CAP ->                   /* go.c:349 reserve NULL: the injection
+          :: top == CAP ->                   /* fji_deque_reserve NULL: the injection
                                                 queue takes it (inject.c), runs once */
              d_step { exec_task(id, 0) }
           :: else ->
              d_step {
                  assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
                  printf("MSC: owner fj_go: task %d into slot %d\n", id, top);
-                 slot_task[top] = id;        /* go.c:351 fill, group NULL */
+                 slot_task[top] = id;        /* go.c submit: fill, group NULL */
                  slot_child[top] = 0;
-                 top++                       /* go.c:354 commit, deque.c:123 */
+                 top++                       /* fji_deque_commit: top++ */
              }
-             publish_all()                   /* go.c:355 */
+             publish_all()                   /* fji_deque_publish_all */
           fi
        fi;
        d_step { id = 0; lt = 0; ls = 0; ok = 0 }
-    :: pending > 0 ->                        /* fj_sync(&g): detail.h:116, group.c:97 */
+    :: pending > 0 ->                        /* fj_sync(&g): detail.h, group.c fji_sync_slow */
        do
-       :: pending == 0 ->                    /* detail.h:116, group.c:100 */
+       :: pending == 0 ->                    /* fj_sync's and fji_sync_slow's pending test */
           assert(unrun == 0);                /* group.c I1: every child has run */
           break
        :: else ->
-          pop(res, si);                      /* group.c:102 (inline: detail.h:118-123) */
+          pop(res, si);                      /* fji_sync_slow's pop (inline: fj_sync's) */
           if
-          :: res == POP_EMPTY -> assert(false)              /* group.c:103-105 fji_die */
+          :: res == POP_EMPTY -> assert(false)              /* fji_sync_slow: fji_die */
           :: res == POP_TASK ->
              d_step {
                  if
-                 :: slot_child[si] -> pending--             /* group.c:110 */
-                 :: else                                    /* group.c:107-108 detached */
+                 :: slot_child[si] -> pending--             /* s->group->pending-- */
+                 :: else                                    /* fji_run_detached_slot */
                  fi;
-                 exec_task(slot_task[si], slot_child[si]);  /* group.c:111 */
+                 exec_task(slot_task[si], slot_child[si]);  /* fji_task_run_child */
                  slot_task[si] = 0; slot_child[si] = 0      /* (model: forget it) */
              }
           :: res == POP_STOLEN ->
@@ -482,14 +484,14 @@ active proctype owner()
              }
 #else
              if
-             :: OWN_STATE(si) != DONE ->                    /* group.c:115 [D5] */
-                wait_stolen(si);                            /* group.c:119 */
-                skip                                        /* group.c:120: pop again */
+             :: OWN_STATE(si) != DONE ->                    /* fji_sync_slow: not DONE [D5] */
+                wait_stolen(si);                            /* wait_stolen */
+                skip                                        /* break: pop again (I3) */
              :: else ->
-                sg = slot_child[si];                        /* group.c:122 */
-                drop_stolen();                              /* group.c:123 */
+                sg = slot_child[si];                        /* sg = s->group */
+                drop_stolen();                              /* fji_deque_drop_stolen */
                 d_step {
-                    if :: sg -> pending-- :: else fi;       /* group.c:124-125 */
+                    if :: sg -> pending-- :: else fi;       /* if (sg) sg->pending-- */
                     slot_task[si] = 0; slot_child[si] = 0
                 }
              fi
@@ -500,23 +502,23 @@ active proctype owner()
     :: created == NTASKS && pending == 0 -> break           /* the root task returns */
     od;
 
-    /* worker.c:285 fji_worker_main: pop_own (worker.c:94) drains what the root
+    /* worker.c fji_worker_main: pop_own (through find) drains what the root
      * task left (detached tasks, stolen or not). A stolen top that is not DONE
      * makes pop_own return false; the worker searches elsewhere and retries:
      * blocking until DONE is the same (ts cannot change meanwhile). */
     do
-    :: pop(res, si);                                        /* worker.c:98 */
+    :: pop(res, si);                                        /* pop_own: fji_deque_pop */
        if
-       :: res == POP_EMPTY -> break                         /* worker.c:99-100 */
+       :: res == POP_EMPTY -> break                         /* pop_own: return false */
        :: res == POP_STOLEN ->
-          (OWN_STATE(si) == DONE);                          /* worker.c:104-105 */
+          (OWN_STATE(si) == DONE);                          /* pop_own I4: depth 0, state DONE */
           assert(!slot_child[si]);          /* children were all synced */
-          drop_stolen();                                    /* worker.c:106-110 */
+          drop_stolen();                                    /* pop_own: fji_deque_drop_stolen */
           d_step { slot_task[si] = 0; slot_child[si] = 0 }
        :: res == POP_TASK ->
           d_step {
               assert(!slot_child[si]);      /* children were all synced */
-              exec_task(slot_task[si], 0);                  /* worker.c:112-120 */
+              exec_task(slot_task[si], 0);                  /* pop_own: a task to run */
               slot_task[si] = 0; slot_child[si] = 0
           }
        fi;
@@ -527,20 +529,20 @@ active proctype owner()
 
 /* ---------------------------------------------------------------- thieves */
 
-/* fji_deque_mark_done, deque.c:228. */
+/* deque.c fji_slot_mark_done. */
 inline mark_done(si)
 {
-    atomic {                                                 /* :229 [D5] */
+    atomic {                                                 /* the DONE exchange [D5] */
         old = slot_state[si]; slot_state[si] = DONE; held[si] = 0;
         printf("MSC: thief marks slot %d DONE\n", si)
     }
     if
-    :: old & WAITER -> futex_wake(si)                       /* :230-231 */
+    :: old & WAITER -> futex_wake(si)                       /* WAITER: fji_futex_wake */
     :: else
     fi
 }
 
-proctype thief(byte me)                      /* me = thief id + 1 (deque.c:217) */
+proctype thief(byte me)                      /* me = thief id + 1 (fji_deque_steal) */
 {
     byte lt, ls, id, si, old;
     bit ok, child, idle;
@@ -551,28 +553,28 @@ end_idle:
     do
     :: atomic {
            (!idle || ts_tail != lt || ts_split != ls || !splitreq) ->
-           idle = 0; lt = ts_tail; ls = ts_split            /* :197 acquire [D1] */
+           idle = 0; lt = ts_tail; ls = ts_split            /* fji_deque_steal: acquire [D1] */
        }
        if
-       :: lt >= ls ->                                       /* :199 nothing public */
+       :: lt >= ls ->                                       /* t >= split: nothing public */
           if
-          :: !splitreq -> splitreq = 1                      /* :200-201 [D6] */
+          :: !splitreq -> splitreq = 1                      /* set splitreq [D6] */
           :: else
           fi;
-          idle = 1                                          /* :202 return 0 */
+          idle = 1                                          /* return 0 */
        :: else ->
-          atomic {                                          /* :204 CAS [D2] */
+          atomic {                                          /* the claim CAS [D2] */
               if
               :: ts_tail == lt && ts_split == ls ->
                  ts_tail = lt + 1; ok = 1;
                  assert(!held[lt]); held[lt] = 1;           /* I2 */
                  inflight++;
-                 /* :206-212 copy the record. Reading it in the CAS's step
+                 /* fji_task_copy: copy the record. Reading it in the CAS's step
                   * is exact: the owner never writes a held slot (asserted
                   * on every owner write). */
                  si = lt; id = slot_task[si]; child = slot_child[si];
                  printf("MSC: thief %d claims slot %d (task %d)\n", me, si, id)
-              :: else -> idle = 1                           /* :205 lost a race */
+              :: else -> idle = 1                           /* return -1: lost a race */
               fi
           }
           if
@@ -582,12 +584,12 @@ end_idle:
              d_step { exec_task(id, child); inflight-- }
 #else
              if
-             :: !child -> mark_done(si)                     /* :213-214 detached */
-             :: else -> slot_state[si] = me                 /* :216 relaxed [D5] */
+             :: !child -> mark_done(si)                     /* group NULL: DONE at once [D5] */
+             :: else -> slot_state[si] = me                 /* thief + 1, relaxed [D5] */
              fi;
-             d_step { exec_task(id, child); inflight-- }           /* worker.c:174-182 */
+             d_step { exec_task(id, child); inflight-- }           /* worker.c run_found */
              if
-             :: child -> mark_done(si)                      /* worker.c:179 I3 */
+             :: child -> mark_done(si)                      /* run_found: mark DONE, I3 */
              :: else
              fi;
 #endif

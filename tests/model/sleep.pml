@@ -42,7 +42,9 @@
  * queue's exchange), [S3] (K3 asking owners to publish private slots: a
  * relaxed store after K2, read before the owner's P1-P3; same fences), the
  * spin/yield phases of the search (any number of retries is modelled),
- * stats counters.
+ * stats counters, and [S4] (fji_sleep_wake_parked: a wait group's release
+ * as the poster, with its counter as the work; the same RMW, fence and read
+ * of the parked count as P1-P3, waking all where P3 wakes one).
  *
  * Asymmetric variant (-DASYM=1, what forja runs where the kernel offers
  * membarrier: src/os.c): P1 is a plain store that sits in the poster's store
@@ -52,8 +54,8 @@
  * executes a full barrier; a thread not running drained at its context
  * switch). Expected: no lost wake-up, where BROKEN=1 has one.
  *
- * Citations name functions and labels in src/sleep.c and src/inject.c;
- * worker.c's are line numbers as of the commit that last changed this file.
+ * Citations name functions and labels in src/sleep.c, src/inject.c,
+ * src/worker.c and src/os.c, never line numbers, which every edit moves.
  */
 
 #ifndef NW
@@ -162,9 +164,9 @@ proctype worker(byte me)
     bit srch, found;
     byte e, old_s, old_p;
 
-end_idle:                        /* worker.c:243 help_until, forever */
+end_idle:                        /* worker.c fji_worker_help_until, forever */
     do
-    :: atomic {                  /* worker.c:250 find: inject.c take_from
+    :: atomic {                  /* help_until: find: inject.c take_from
                                     (loads head, tail; CAS head) */
            WORKER_DRAINED(me);
            if
@@ -176,7 +178,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
        if
        :: found ->
           if
-          :: srch ->                                         /* worker.c:251-254 */
+          :: srch ->                                         /* help_until: found, searching */
              atomic {                                        /* sleep.c fji_sleep_search_end */
                  WORKER_DRAINED(me);
                  old_s = searching; old_p = parked; searching--
@@ -188,10 +190,10 @@ end_idle:                        /* worker.c:243 help_until, forever */
              srch = 0
           :: else
           fi
-          /* worker.c:256 run the task */
+          /* help_until: run_found */
        :: else ->
           if
-          :: !srch ->                                        /* worker.c:259-262 */
+          :: !srch ->                                        /* help_until: !searching */
              atomic {                                        /* sleep.c fji_sleep_search_begin */
                  WORKER_DRAINED(me); searching++;
                  printf("MSC: worker %d finds nothing, starts searching (searching = %d)\n",
@@ -201,8 +203,8 @@ end_idle:                        /* worker.c:243 help_until, forever */
           :: else
           fi;
           if
-          :: true                                            /* worker.c:263-271 spin, yield, retry */
-          :: true ->                                         /* worker.c:272-274 park */
+          :: true                                            /* help_until: spin, yield, retry */
+          :: true ->                                         /* help_until: fji_sleep_park */
              e = epoch;                                      /* K0 fji_sleep_park [S2] */
 #if BROKEN == 2
              d_step {                                        /* K1, broken: load + plain store */
@@ -233,7 +235,7 @@ end_idle:                        /* worker.c:243 help_until, forever */
 #endif
 #endif
              atomic {                                        /* K3 fji_sleep_park re-check: */
-                 found = head < tail;                        /* worker.c:205 work_visible */
+                 found = head < tail;                        /* worker.c recheck: work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
                  :: else -> printf("MSC: worker %d K3 re-check reads tail = %d: nothing\n", me, tail)
