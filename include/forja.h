@@ -208,6 +208,74 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg);
  *  fj_sync returns. */
 static inline void fj_sync(fj_group *g);
 
+/* ------------------------------------------------- typed fork-join tasks */
+
+/** FJ_TASK - define a fork-join task with a typed argument and result, for
+ *  recursive code where a spawn must cost next to nothing (Lace's and Wool's
+ *  style; fj_spawn/fj_sync remain for tasks that need groups or a void *):
+ *
+ *      FJ_TASK(long, fib, long, n)
+ *      {
+ *          if (n < 2)
+ *              return n;
+ *          FJ_SPAWN(fib, n - 1);
+ *          long b = FJ_CALL(fib, n - 2);
+ *          return FJ_SYNC(fib) + b;
+ *      }
+ *
+ *  FJ_TASK(ret, name, type, arg) { body } defines a static function of that
+ *  name, `ret name(type)`, callable like any other function: from a task
+ *  (its FJ_SPAWNs go on the worker's deque) or from outside any pool (every
+ *  FJ_SPAWN then runs at once). Use fj_run to start the first one on a pool.
+ *  ret and type are object types of at most FJ_COPY_INLINE bytes (a struct
+ *  carries several values); ret may not be void: use FJ_TASK_VOID.
+ *  Inside the body, and only there:
+ *    FJ_SPAWN(name, value)  the child name(value) may run now or in parallel.
+ *    FJ_SYNC(name)          waits for the newest FJ_SPAWN of this body not
+ *                           yet synced, which must be of task name, and
+ *                           evaluates to its result; a child still queued
+ *                           runs here, called directly.
+ *    FJ_CALL(name, value)   name(value) as a plain call, without looking up
+ *                           the worker again.
+ *  Rules (the price of no group and no lookup):
+ *    - FJ_SYNCs pair with the body's FJ_SPAWNs in reverse order, and every
+ *      FJ_SPAWN is synced before the body returns;
+ *    - between an FJ_SPAWN and its FJ_SYNC, plain groups (fj_spawn) are used
+ *      nested: a group spawned into after it is synced before it;
+ *    - the argument is copied at FJ_SPAWN: pointers in it must stay valid
+ *      until FJ_SYNC, as with fj_spawn.
+ *  Aborts   Debug builds (without NDEBUG) check each FJ_SYNC against its
+ *           FJ_SPAWN and each directly called child for un-synced children,
+ *           and abort with a message naming the mistake. Release builds check
+ *           what is free: a thief's child and a popped plain task still abort
+ *           on leftovers.
+ *  Threads  A body runs on the thread that called it or, once stolen, on
+ *           another worker; everything a child did happens-before its
+ *           FJ_SYNC returns. No lock, no atomic read-modify-write and no
+ *           allocation while the worker's deque has room: a full deque (or no
+ *           pool) runs the child at once and keeps its result on a per-thread
+ *           stack, which grows by doubling (out of memory there aborts). */
+#define FJ_TASK(ret, name, type, arg) FJI_TASK(ret, name, type, arg)
+
+/** FJ_TASK_VOID - FJ_TASK for a task without a result: FJ_SYNC(name) is then
+ *  a statement. */
+#define FJ_TASK_VOID(name, type, arg) FJI_TASK_VOID(name, type, arg)
+
+/** FJ_TASK_DECL / FJ_TASK_VOID_DECL - declare a typed task defined later in
+ *  the same file (mutual recursion); the definition uses FJ_TASK as usual. */
+#define FJ_TASK_DECL(ret, name, type) FJI_TASK_DECL(ret, name, type)
+#define FJ_TASK_VOID_DECL(name, type) FJI_TASK_DECL(void, name, type)
+
+/** FJ_SPAWN, FJ_SYNC, FJ_CALL - see FJ_TASK. In a body only. */
+#define FJ_SPAWN(name, value) ((void)(fji_t_ = name##_fji_push(fji_w_, fji_t_, (value))))
+#define FJ_SYNC(name)                                                           \
+    __extension__({                                                             \
+        fji_task *fji_s_ = fji_t_;                                              \
+        fji_t_ = fji_typed_prev(fji_s_);                                        \
+        name##_fji_sync(fji_w_, fji_s_);                                        \
+    })
+#define FJ_CALL(name, value) name##_fji_body(fji_w_, 0, (value))
+
 /* --------------------------------------------------------------- loops */
 
 /** A loop body: handle iterations [lo, hi), never empty. */
@@ -264,7 +332,8 @@ int fj_worker_id(void);
 /** Counters, summed over a pool's workers. More fields may follow. */
 typedef struct fj_stats {
     uint64_t tasks;          /* functions the workers ran for fj_spawn, fj_go and
-                                fj_run, inline or not */
+                                fj_run, inline or not (FJ_SPAWN's children are
+                                not counted: it saves the count's store) */
     uint64_t steals;         /* tasks taken from another worker's deque */
     uint64_t steal_attempts; /* steal attempts, successful or not */
     uint64_t sleeps;         /* times a worker went to sleep */

@@ -89,9 +89,12 @@
 int fji_deque_init(fji_deque *d, uint32_t cap)
 {
     memset(d, 0, sizeof *d);
-    d->hot.slots = fji_alloc_aligned(64, (size_t)cap * sizeof(fji_task));
-    if (!d->hot.slots)
+    /* One spare record below slots[0]: FJ_SYNC forms slot - 1 as the slot
+     * of the previous typed spawn (detail.h), which must stay in the array. */
+    fji_task *m = fji_alloc_aligned(64, ((size_t)cap + 1) * sizeof(fji_task));
+    if (!m)
         return ENOMEM;
+    d->hot.slots = m + 1;
     /* No memset: a slot is written before it is read; only the states must
      * start FRESH, and the pages come zeroed from a fresh mapping only for
      * large sizes, so set them. */
@@ -104,7 +107,8 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
 
 void fji_deque_fini(fji_deque *d)
 {
-    fji_free(d->hot.slots);
+    if (d->hot.slots)
+        fji_free(d->hot.slots - 1);
     d->hot.slots = NULL;
 }
 

@@ -52,7 +52,8 @@ static int submit(fj_pool *p, fj_fn fn, const void *arg, size_t size, bool copy)
     if (w && w->pool == p) {
         if (fji_load_relaxed_64(&p->sleep.state) & FJI_SLEEP_CLOSING)   /* I2 */
             return ECANCELED;
-        fji_task *t = fji_deque_reserve(&w->deque);
+        /* Above a typed slot only nested work may go (worker.c I5). */
+        fji_task *t = fji_worker_typed_top(w) ? NULL : fji_deque_reserve(&w->deque);
         if (t) {
             int e = fill(t, fn, arg, size, copy);
             if (e)

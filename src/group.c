@@ -38,8 +38,11 @@
  *       the deque.)
  * Checked by: tests/test_group.c, tests/stress_pool.c.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "deque.h"
 #include "os.h"
@@ -49,6 +52,8 @@
 #include "worker.h"
 
 _Static_assert(sizeof(fji_group) <= sizeof(fj_group), "fj_group too small");
+
+fji_group fji_typed_group;         /* every typed slot's group: "typed tasks" below */
 
 #define SYNC_SPINS  4096u          /* polls with a pause: ~50 us */
 #define SYNC_YIELDS 256u           /* then polls with sched_yield: a thief that
@@ -102,6 +107,12 @@ static void wait_stolen(fji_worker *w, fji_task *slot)
     }
 }
 
+static __attribute__((noreturn)) void typed_above_group(void)
+{
+    fji_die("fj_sync: an FJ_SPAWN made after this group's children is not synced "
+            "yet (FJ_SYNC it before fj_sync: groups and typed spawns nest)");
+}
+
 void fji_sync_slow(fji_hot *h, fji_group *g)
 {
     fji_worker *w = (fji_worker *)(void *)h;
@@ -114,6 +125,8 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
         case FJI_POP_TASK:
             if (!s->group) {
                 fji_run_detached_slot(h, s);
+            } else if (s->group == &fji_typed_group) {
+                typed_above_group();
             } else {
                 s->group->pending--;
                 fji_task_run_child(w, s->fn, s->arg);
@@ -128,6 +141,8 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
                 break;
             }
             fji_group *sg = s->group;
+            if (sg == &fji_typed_group)
+                typed_above_group();
             fji_deque_drop_stolen(&w->deque);
             if (sg)
                 sg->pending--;
@@ -135,4 +150,136 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
         }
         }
     }
+}
+
+/* ------------------------------------------------------------ typed tasks
+ * The out-of-line half of FJ_SPAWN / FJ_SYNC (include/forja/detail.h, "typed
+ * tasks"). A typed slot is a child like any other for thieves (group is
+ * fji_typed_group, never dereferenced by correct programs); only its owner's
+ * side differs: FJ_SYNC knows its slot (fji_t_) instead of counting a group.
+ *
+ * Children run at once on a full deque (or outside any pool) leave their
+ * results on a per-thread stack of records, popped in reverse order by the
+ * FJ_SYNCs that find fji_t_ NULL: fn = the task's entry (checked), arg = the
+ * fji_t_ to restore, payload = the result. It grows by doubling and is freed
+ * when the thread exits.
+ */
+static __thread fji_task *eager;
+static __thread uint32_t eager_n, eager_cap;
+static pthread_key_t eager_key;
+static pthread_once_t eager_once = PTHREAD_ONCE_INIT;
+
+static void eager_free(void *p)
+{
+    fji_free(p);
+}
+
+static void eager_key_create(void)
+{
+    if (pthread_key_create(&eager_key, eager_free) != 0)
+        fji_die("FJ_SPAWN: cannot create the thread-exit hook of the typed-result stack");
+}
+
+fji_task *fji_typed_eager_push(fji_hot *h, fji_task *prev, fj_fn entry)
+{
+    if (eager_n == eager_cap) {
+        uint32_t cap = eager_cap ? eager_cap * 2 : 16;
+        fji_task *m = fji_alloc(cap * sizeof *m);
+        if (!m)
+            fji_die("FJ_SPAWN: out of memory for the results of children run at "
+                    "once (the deque is full or the thread is outside any pool)");
+        if (eager_n)
+            memcpy(m, eager, eager_n * sizeof *m);
+        (void)pthread_once(&eager_once, eager_key_create);
+        fji_free(eager);
+        eager = m;
+        eager_cap = cap;
+        (void)pthread_setspecific(eager_key, m);        /* freed at thread exit */
+    }
+    (void)h;
+    fji_task *e = &eager[eager_n++];
+    e->fn = entry;
+    e->arg = prev;
+    return e;
+}
+
+static __attribute__((noreturn)) void typed_mismatch(void)
+{
+    fji_die("FJ_SYNC: the newest un-synced FJ_SPAWN of this task is of another "
+            "task, or there is none (FJ_SYNCs pair with FJ_SPAWNs in reverse order)");
+}
+
+fji_task *fji_typed_eager_prev(void)
+{
+    if (eager_n == 0)
+        typed_mismatch();
+    return (fji_task *)eager[eager_n - 1].arg;
+}
+
+fji_task *fji_typed_sync_slow(fji_hot *h, fji_task *t, fj_fn entry)
+{
+    if (t == NULL) {                                    /* run at once: see top */
+        if (eager_n == 0)
+            typed_mismatch();
+        fji_task *e = &eager[--eager_n];
+        if (e->fn != entry)
+            typed_mismatch();
+        return e;                                       /* valid until the next push */
+    }
+    if (t->fn != entry || t->group != &fji_typed_group)
+        typed_mismatch();
+    fji_worker *w = (fji_worker *)(void *)h;
+    for (;;) {
+        fji_task *s;
+        switch (fji_deque_pop(&w->deque, &s)) {
+        case FJI_POP_EMPTY:
+            typed_mismatch();
+        case FJI_POP_TASK:                              /* taken back [D3] */
+            if (s == t)
+                return (fji_task *)((uintptr_t)t | FJI_TYPED_RUN_IT);
+            if (s->group)                               /* not detached: misuse */
+                typed_mismatch();
+            fji_run_detached_slot(h, s);
+            break;
+        case FJI_POP_STOLEN:
+            if (fji_slot_state(s) != FJI_SLOT_DONE) {   /* deque.c [D5] */
+                wait_stolen(w, s);                      /* as fji_sync_slow: I3 */
+                break;
+            }
+            fji_deque_drop_stolen(&w->deque);
+            /* [D5]: the acquire load of DONE made the thief's result in the
+             * payload visible; the slot is free now, but nothing reuses it
+             * before the caller has copied the result. */
+            if (s == t)
+                return t;
+            if (s->group)
+                typed_mismatch();
+            break;
+        }
+    }
+}
+
+void fji_typed_check(fji_hot *h, const fji_task *t, fj_fn entry, const char *name)
+{
+    if (t + 1 != h->top || t->fn != entry || t->group != &fji_typed_group) {
+        char m[256];
+        snprintf(m, sizeof m, "FJ_SYNC(%s): the newest un-synced FJ_SPAWN of this "
+                 "task is of another task, or there is none (FJ_SYNCs pair with "
+                 "FJ_SPAWNs in reverse order; plain groups nest inside)", name);
+        fji_die(m);
+    }
+}
+
+uint32_t fji_typed_enter(fji_hot *h)
+{
+    uint32_t open = h->open;
+    h->open = 0;                        /* the child starts with no open group */
+    return open;
+}
+
+void fji_typed_leave(fji_hot *h, const fji_task *base, uint32_t open)
+{
+    if (h->top != base || h->open)
+        fji_check_leftovers(h, base);
+    h->open = open;
 }

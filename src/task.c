@@ -68,7 +68,8 @@ void fji_check_leftovers(fji_hot *h, const fji_task *base)
         unsynced = t->group != NULL;
     if (unsynced)
         fji_die("a task returned while a group it spawned into has un-synced "
-                "children (call fj_sync on every group before returning)");
+                "children (call fj_sync on every group, and FJ_SYNC every "
+                "FJ_SPAWN, before returning)");
 }
 
 void fji_task_run_child(fji_worker *w, fj_fn fn, void *arg)

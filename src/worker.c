@@ -38,6 +38,10 @@
  *       sync waiting on a recycled slot. (Found by the soak driver's
  *       leapfrog regression.) Private and public slots of the tasks below may
  *       be popped and run: their groups' counts are this thread's.
+ *   I5  Typed slots (FJ_SPAWN) are popped only by their own FJ_SYNC, and no
+ *       detached slot goes directly above one (detail.h, typed tasks): a
+ *       helping worker stops popping at a typed top slot and then claims one
+ *       injected record at a time instead of a batch into its deque.
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -52,7 +56,9 @@
 #include "pool.h"
 #include "task.h"
 
-fji_hot fji_outside;                /* all zero: no slots, never written */
+/* No slots (top == end == NULL) and, for FJ_SYNC's one test, a split above
+ * every address (detail.h, typed tasks). Never written. */
+fji_hot fji_outside = { .split = (fji_task *)UINTPTR_MAX };
 __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec"))) = &fji_outside;
 
 #define SPIN_ROUNDS   32u          /* search rounds with a growing pause: ~50 us */
@@ -95,6 +101,8 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
+        if (fji_worker_typed_top(w))
+            return false;                       /* I5 */
         fji_task *s;
         int r = fji_deque_pop(&w->deque, &s);
         if (r == FJI_POP_EMPTY)
@@ -125,6 +133,8 @@ static bool take_injected(fji_worker *w, fji_task *t)
     fji_hot *h = &w->deque.hot;
     size_t room = (size_t)(h->end - h->top);
     unsigned max = room < INJECT_BATCH ? (unsigned)room + 1 : INJECT_BATCH;
+    if (fji_worker_typed_top(w))
+        max = 1;                                /* I5: nothing above a typed slot */
     unsigned k = fji_inject_take(&w->pool->inject, &w->inject_hint, batch, max);
     if (k == 0)
         return false;

@@ -33,6 +33,14 @@ static inline fji_worker *fji_self(void)
     return h == &fji_outside ? NULL : (fji_worker *)(void *)h;
 }
 
+/* Is w's top slot an FJ_SPAWN's? Then nothing may go above it but nested
+ * work (detail.h, typed tasks; I5 in worker.c). Owner only. */
+static inline bool fji_worker_typed_top(const fji_worker *w)
+{
+    const fji_hot *h = &w->deque.hot;
+    return h->top > h->slots && h->top[-1].group == &fji_typed_group;
+}
+
 void *fji_worker_main(void *w);
 
 /* Run tasks of w's pool (own deque, injection queues, steals), sleeping when

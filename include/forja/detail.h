@@ -36,6 +36,7 @@
 #define FORJA_DETAIL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -223,6 +224,215 @@ static inline void fj_sync(fj_group *g)
         w = gr->w;
     }
 }
+
+/* ------------------------------------------------------------ typed tasks
+ *
+ * FJ_TASK (forja.h) generates five functions per task; FJ_SPAWN, FJ_SYNC and
+ * FJ_CALL call them with two hidden locals of the body, fji_w_ (the worker,
+ * so no TLS lookup per spawn) and fji_t_ (the slot of the body's newest
+ * un-synced FJ_SPAWN):
+ *   name_fji_body   the user's body, with the hidden parameters; inline, so
+ *                   that gcc inlines the recursion a few levels (fib(32) on
+ *                   one worker: 7.8 ms without, 6.8 ms with);
+ *   name_fji_cold   the body out of line, for every call but FJ_CALL and the
+ *                   direct call in FJ_SYNC: with only those two call sites
+ *                   left in the hot code gcc keeps the body small (12.0 ms
+ *                   when every path called the body itself);
+ *   name_fji_push   FJ_SPAWN: the argument goes into the slot's payload, arg
+ *                   is the slot itself, group is &fji_typed_group (so thieves
+ *                   run it as a child and mark it DONE: deque.c [D5]);
+ *   name_fji_sync   FJ_SYNC: a private slot is popped and the body called
+ *                   directly (the compiler may inline it: no indirect call,
+ *                   and the result comes back in a register); otherwise
+ *                   fji_typed_sync_slow takes it back or waits for its thief;
+ *   name_fji_entry  what a thief runs: arg is the slot; it reads the
+ *                   argument from the payload and leaves the result there.
+ * Why fji_t_ is enough for FJ_SYNC (no load of w->top, which would put the
+ * pop back on the store-forwarding chain described at the top): a body's
+ * un-synced typed slots are contiguous. Between its spawns only nested work
+ * runs (plain groups are synced, typed children popped), and nothing leaves
+ * a detached slot directly above a typed one: in-pool fj_go and a helping
+ * worker's batch take from the injection queue use the deque only when the
+ * top slot is not typed, and a helping worker never pops a typed slot
+ * (src/go.c, src/worker.c). So the previous un-synced spawn is fji_t_ - 1
+ * (the deque keeps one spare record below slots[0] for the first).
+ * A full deque (or no pool) runs the child at once, keeps its result on a
+ * per-thread stack (src/group.c) and sets fji_t_ to NULL, which is below
+ * every split (fji_outside's split is the highest address).
+ * Not counted in fj_stats.tasks: the count's add to memory cost 3% of
+ * fib(32). No misuse checks in release builds but what is free (fji_t_ NULL
+ * with an empty result stack); debug builds check each FJ_SYNC's slot and
+ * each directly called child's leftovers. */
+extern fji_group fji_typed_group;     /* the group of every typed slot */
+
+fji_task *fji_typed_eager_push(fji_hot *w, fji_task *prev, fj_fn entry);
+fji_task *fji_typed_sync_slow(fji_hot *w, fji_task *t, fj_fn entry);
+fji_task *fji_typed_eager_prev(void);
+
+/* The un-synced typed spawn before t: see above. */
+static inline fji_task *fji_typed_prev(fji_task *t)
+{
+    return __builtin_expect(t != 0, 1) ? t - 1 : fji_typed_eager_prev();
+}
+
+/* fji_typed_sync_slow's answer: the record, with bit 0 set when the caller
+ * must run it (taken back), clear when it holds the result. */
+#define FJI_TYPED_RUN_IT 1u
+void fji_typed_check(fji_hot *w, const fji_task *t, fj_fn entry, const char *name);
+uint32_t fji_typed_enter(fji_hot *w);
+void fji_typed_leave(fji_hot *w, const fji_task *base, uint32_t open);
+
+static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry)
+{
+    fji_task *t = w->top;
+    t->fn = entry;
+    t->arg = t;
+    t->group = &fji_typed_group;
+    return t;
+}
+
+static inline void fji_typed_commit(fji_hot *w, fji_task *t)
+{
+    w->top = t + 1;
+    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
+        fji_spawn_publish(w);               /* a thief is hungry: see top */
+}
+
+/* A body called directly by FJ_SYNC: in debug builds, with fj_spawn's
+ * open-group count saved and the child's leftovers checked, as fji_run_popped
+ * does for plain children. */
+#ifndef NDEBUG
+#define FJI_TYPED_DIRECT(w, t, call)                                           \
+    do {                                                                       \
+        uint32_t fji_open_ = fji_typed_enter(w);                               \
+        call;                                                                  \
+        fji_typed_leave(w, t, fji_open_);                                      \
+    } while (0)
+#define FJI_TYPED_CHECK(w, t, entry, name) fji_typed_check(w, t, entry, name)
+#else
+#define FJI_TYPED_DIRECT(w, t, call) do { call; } while (0)
+#define FJI_TYPED_CHECK(w, t, entry, name) ((void)0)
+#endif
+
+#define FJI_TASK_DECL(ret, name, type)                                         \
+    static inline ret name##_fji_body(fji_hot *, fji_task *, type);            \
+    static ret name##_fji_cold(fji_hot *, type);                               \
+    static void name##_fji_entry(void *);                                      \
+    static inline fji_task *name##_fji_push(fji_hot *, fji_task *, type);      \
+    static inline ret name##_fji_sync(fji_hot *, fji_task *);                  \
+    static inline ret name(type)
+
+#define FJI_TASK_PUSH(name, type, run_eagerly)                                 \
+    static inline fji_task *name##_fji_push(fji_hot *w, fji_task *prev, type a) \
+    {                                                                          \
+        if (__builtin_expect(w->top == w->end, 0)) {                           \
+            run_eagerly;                                                       \
+            return 0;                                                          \
+        }                                                                      \
+        fji_task *t = fji_typed_slot(w, name##_fji_entry);                     \
+        memcpy(t->payload, &a, sizeof a);                                      \
+        fji_typed_commit(w, t);                                                \
+        return t;                                                              \
+    }
+
+#ifdef __cplusplus
+#define FJI_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define FJI_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+#define FJI_TASK_SIZES(ret, type)                                              \
+    FJI_STATIC_ASSERT(sizeof(type) <= FJ_COPY_INLINE && sizeof(ret) <= FJ_COPY_INLINE, \
+                      "FJ_TASK: argument and result must fit in FJ_COPY_INLINE bytes")
+
+#define FJI_TASK(ret, name, type, arg)                                         \
+    FJI_TASK_DECL(ret, name, type);                                            \
+    FJI_TASK_SIZES(ret, type);                                                 \
+    static __attribute__((noinline, cold)) ret name##_fji_cold(fji_hot *w, type a) \
+    {                                                                          \
+        return name##_fji_body(w, 0, a);                                       \
+    }                                                                          \
+    static void name##_fji_entry(void *slot)                                   \
+    {                                                                          \
+        fji_task *t = (fji_task *)slot;                                        \
+        type a;                                                                \
+        memcpy(&a, t->payload, sizeof a);                                      \
+        ret r = name##_fji_cold(fji_tls_hot, a);                               \
+        memcpy(t->payload, &r, sizeof r);                                      \
+    }                                                                          \
+    FJI_TASK_PUSH(name, type, {                                                \
+        ret r = name##_fji_cold(w, a);                                         \
+        fji_task *e = fji_typed_eager_push(w, prev, name##_fji_entry);         \
+        memcpy(e->payload, &r, sizeof r);                                      \
+    })                                                                         \
+    static inline ret name##_fji_sync(fji_hot *w, fji_task *t)                 \
+    {                                                                          \
+        ret r;                                                                 \
+        type a;                                                                \
+        if (__builtin_expect(t >= w->split, 1)) {                              \
+            FJI_TYPED_CHECK(w, t, name##_fji_entry, #name);                    \
+            w->top = t;                                                        \
+            memcpy(&a, t->payload, sizeof a);                                  \
+            FJI_TYPED_DIRECT(w, t, r = name##_fji_body(w, 0, a));              \
+            return r;                                                          \
+        }                                                                      \
+        t = fji_typed_sync_slow(w, t, name##_fji_entry);                       \
+        if ((uintptr_t)t & FJI_TYPED_RUN_IT) {                                 \
+            t = (fji_task *)((uintptr_t)t - FJI_TYPED_RUN_IT);                 \
+            memcpy(&a, t->payload, sizeof a);                                  \
+            FJI_TYPED_DIRECT(w, t, r = name##_fji_cold(w, a));                 \
+        } else {                                                               \
+            memcpy(&r, t->payload, sizeof r);                                  \
+        }                                                                      \
+        return r;                                                              \
+    }                                                                          \
+    static inline ret name(type a)                                             \
+    {                                                                          \
+        return name##_fji_cold(fji_tls_hot, a);                                \
+    }                                                                          \
+    static inline ret name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
+                               fji_task *fji_t_ __attribute__((unused)), type arg)
+
+#define FJI_TASK_VOID(name, type, arg)                                         \
+    FJI_TASK_DECL(void, name, type);                                           \
+    FJI_TASK_SIZES(char, type);                                                \
+    static __attribute__((noinline, cold)) void name##_fji_cold(fji_hot *w, type a) \
+    {                                                                          \
+        name##_fji_body(w, 0, a);                                              \
+    }                                                                          \
+    static void name##_fji_entry(void *slot)                                   \
+    {                                                                          \
+        fji_task *t = (fji_task *)slot;                                        \
+        type a;                                                                \
+        memcpy(&a, t->payload, sizeof a);                                      \
+        name##_fji_body(fji_tls_hot, 0, a);                                    \
+    }                                                                          \
+    FJI_TASK_PUSH(name, type, {                                                \
+        name##_fji_cold(w, a);                                                 \
+        (void)fji_typed_eager_push(w, prev, name##_fji_entry);                 \
+    })                                                                         \
+    static inline void name##_fji_sync(fji_hot *w, fji_task *t)                \
+    {                                                                          \
+        type a;                                                                \
+        if (__builtin_expect(t >= w->split, 1)) {                              \
+            FJI_TYPED_CHECK(w, t, name##_fji_entry, #name);                    \
+            w->top = t;                                                        \
+            memcpy(&a, t->payload, sizeof a);                                  \
+            FJI_TYPED_DIRECT(w, t, name##_fji_body(w, 0, a));                  \
+            return;                                                            \
+        }                                                                      \
+        t = fji_typed_sync_slow(w, t, name##_fji_entry);                       \
+        if ((uintptr_t)t & FJI_TYPED_RUN_IT) {                                 \
+            t = (fji_task *)((uintptr_t)t - FJI_TYPED_RUN_IT);                 \
+            memcpy(&a, t->payload, sizeof a);                                  \
+            FJI_TYPED_DIRECT(w, t, name##_fji_cold(w, a));                     \
+        }                                                                      \
+    }                                                                          \
+    static inline void name(type a)                                            \
+    {                                                                          \
+        name##_fji_cold(fji_tls_hot, a);                                       \
+    }                                                                          \
+    static inline void name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
+                                fji_task *fji_t_ __attribute__((unused)), type arg)
 
 #ifdef __cplusplus
 }
