@@ -40,10 +40,11 @@ import time
 BENCHMARKS = ["fib", "nqueens", "skynet", "uts", "pfor", "spawn", "sort", "triad", "reduce"]
 
 # Runtimes in table order, and the benchmarks each is built for.
-RUNTIMES = ["serial", "forja", "forja-go", "omp-gcc", "omp-gcc-dyn", "omp-llvm",
-            "omp-llvm-dyn", "tbb", "go"]
+RUNTIMES = ["serial", "forja", "forja-group", "forja-go", "omp-gcc", "omp-gcc-dyn",
+            "omp-llvm", "omp-llvm-dyn", "tbb", "go"]
 ONLY_FOR = {
     "forja-go": {"skynet"},
+    "forja-group": {"fib", "nqueens", "skynet", "uts"},
     "go": {"fib", "skynet", "spawn"},
     "omp-gcc-dyn": {"triad", "reduce"},
     "omp-llvm-dyn": {"triad", "reduce"},
@@ -59,7 +60,8 @@ SIZES = {
 }
 
 FIELDS = ["benchmark", "runtime", "threads", "n", "result", "seconds", "cpu_seconds"]
-COLOURS = {"serial": "#000000", "forja": "#d62728", "forja-go": "#ff9896",
+COLOURS = {"serial": "#000000", "forja": "#d62728", "forja-group": "#ff7f0e",
+           "forja-go": "#ff9896",
            "omp-gcc": "#1f77b4", "omp-gcc-dyn": "#aec7e8", "omp-llvm": "#2ca02c",
            "omp-llvm-dyn": "#98df8a", "tbb": "#9467bd", "go": "#17becf"}
 
@@ -366,7 +368,7 @@ def targets(res, a):
         if not tf:
             continue
         peers = [(r(b, rt, p) / tf, rt) for rt in res.runtimes(b)
-                 if rt not in ("serial", "forja", "forja-go") and r(b, rt, p)]
+                 if rt not in ("serial", "forja", "forja-group", "forja-go") and r(b, rt, p)]
         if not peers:
             continue
         worst, who = min(peers)

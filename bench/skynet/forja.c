@@ -1,31 +1,30 @@
-/* skynet, forja fork-join: every inner node fj_spawns its ten children into
- * one group, fj_syncs, and sums. (skynet-forja-go is the goroutine style.) */
+/* skynet, forja: a typed task (FJ_TASK): every inner node FJ_SPAWNs its ten
+ * children and sums their FJ_SYNCs. skynet/forja-group.c is the same with
+ * fj_spawn/fj_sync; skynet-forja-go the goroutine style. */
 #include "common/forja_util.h"
 #include "skynet.h"
 
-struct sk { uint64_t num, size, sum; };
+struct sk_arg { uint64_t num, size; };
 
-static void sk_task(void *p)
+FJ_TASK(uint64_t, sk, struct sk_arg, a)
 {
-    struct sk *t = p;
-    if (t->size == 1) {
-        t->sum = t->num;
-        return;
-    }
-    struct sk kids[10];
-    uint64_t sub = t->size / 10;
-    fj_group g = FJ_GROUP_INIT;
-    for (uint64_t i = 0; i < 10; i++) {
-        kids[i].num = t->num + i * sub;
-        kids[i].size = sub;
-        kids[i].sum = 0;
-        fj_spawn(&g, sk_task, &kids[i]);
-    }
-    fj_sync(&g);
+    if (a.size == 1)
+        return a.num;
+    uint64_t sub = a.size / 10;
+    for (uint64_t i = 0; i < 10; i++)
+        FJ_SPAWN(sk, ((struct sk_arg){ a.num + i * sub, sub }));
     uint64_t sum = 0;
     for (int i = 0; i < 10; i++)
-        sum += kids[i].sum;
-    t->sum = sum;
+        sum += FJ_SYNC(sk);
+    return sum;
+}
+
+struct sk_job { struct sk_arg a; uint64_t sum; };
+
+static void sk_root(void *p)
+{
+    struct sk_job *j = p;
+    j->sum = sk(j->a);
 }
 
 int main(int argc, char **argv)
@@ -35,14 +34,14 @@ int main(int argc, char **argv)
     bench_args(argc, argv, &threads, &n);
     skynet_args(n);
     fj_pool *pool = bench_forja_pool(threads);
-    struct sk root = { 0, (uint64_t)n, 0 };
+    struct sk_job j = { { 0, (uint64_t)n }, 0 };
     bench_clock c = bench_start();
-    int rc = fj_run(pool, sk_task, &root);
+    int rc = fj_run(pool, sk_root, &j);
     bench_clock e = bench_stop(c);
     if (rc != 0)
         bench_fail("fj_run: error %d", rc);
-    skynet_check(n, root.sum);
-    bench_report_u64("skynet", threads, n, root.sum, e);
+    skynet_check(n, j.sum);
+    bench_report_u64("skynet", threads, n, j.sum, e);
     bench_forja_done(pool);
     return 0;
 }
