@@ -41,6 +41,21 @@ static void range_sum(size_t lo, size_t hi, void *arg)
     atomic_fetch_add((atomic_long *)arg, s);
 }
 
+FJ_TASK(long, tfib, int, n)
+{
+    if (n < 2)
+        return n;
+    FJ_SPAWN(tfib, n - 1);
+    long b = FJ_CALL(tfib, n - 2);
+    return FJ_SYNC(tfib) + b;
+}
+
+static void tfib_root(void *p)
+{
+    struct fib *f = p;
+    f->r = tfib(f->n);
+}
+
 int main(void)
 {
     fj_pool *pool = NULL;
@@ -53,6 +68,8 @@ int main(void)
 
     struct fib f = { 20, 0 };
     ok &= fj_run(pool, fib, &f) == 0 && f.r == 6765;
+    struct fib t = { 20, 0 };
+    ok &= fj_run(pool, tfib_root, &t) == 0 && t.r == 6765;
 
     fj_wg_add(&wg, 100);
     for (int i = 1; i <= 100; i++)

@@ -1,6 +1,7 @@
 // consumer.cpp - forja.h from C++ (make test-install, with pkg-config): the
 // header and its inline fj_spawn/fj_sync compile as C++11 and link against
-// the C library. Exit status 0: the result was right.
+// the C library, and so does a typed task (FJ_TASK). Exit status 0: the
+// results were right.
 #include <forja.h>
 
 #include <cstdio>
@@ -24,6 +25,21 @@ void fib(void *p)
     f->r = a.r + b.r;
 }
 
+FJ_TASK(long, tfib, int, n)
+{
+    if (n < 2)
+        return n;
+    FJ_SPAWN(tfib, n - 1);
+    long b = FJ_CALL(tfib, n - 2);
+    return FJ_SYNC(tfib) + b;
+}
+
+void tfib_root(void *p)
+{
+    fib_arg *f = static_cast<fib_arg *>(p);
+    f->r = tfib(f->n);
+}
+
 } // namespace
 
 int main()
@@ -34,6 +50,12 @@ int main()
         std::fprintf(stderr, "consumer.cpp: fj_run %d, fib(20) = %ld\n", e, f.r);
         return 1;
     }
-    std::printf("consumer.cpp: fib(20) = %ld\n", f.r);
+    fib_arg t = { 20, 0 };
+    e = fj_run(nullptr, tfib_root, &t);
+    if (e != 0 || t.r != 6765) {
+        std::fprintf(stderr, "consumer.cpp: fj_run %d, typed fib(20) = %ld\n", e, t.r);
+        return 1;
+    }
+    std::printf("consumer.cpp: fib(20) = %ld, typed too\n", f.r);
     return 0;
 }
