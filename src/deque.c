@@ -86,15 +86,20 @@
 #define TS_TAIL(ts) ((uint32_t)((ts) >> 32))
 #define TS_SPLIT(ts) ((uint32_t)(ts))
 
+/* Room for one record below slots[0], rounded up to keep slots[0] on a
+ * cache-line boundary (a record is 96 bytes; the spare one starts 32 bytes
+ * into the block). */
+#define SPARE (((sizeof(fji_task) + 63) / 64) * 64)
+
 int fji_deque_init(fji_deque *d, uint32_t cap)
 {
     memset(d, 0, sizeof *d);
     /* One spare record below slots[0]: FJ_SYNC forms slot - 1 as the slot
      * of the previous typed spawn (detail.h), which must stay in the array. */
-    fji_task *m = fji_alloc_aligned(64, ((size_t)cap + 1) * sizeof(fji_task));
+    unsigned char *m = fji_alloc_aligned(64, SPARE + (size_t)cap * sizeof(fji_task));
     if (!m)
         return ENOMEM;
-    d->hot.slots = m + 1;
+    d->hot.slots = (fji_task *)(void *)(m + SPARE);
     /* No memset: a slot is written before it is read; only the states must
      * start FRESH, and the pages come zeroed from a fresh mapping only for
      * large sizes, so set them. */
@@ -108,7 +113,7 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
 void fji_deque_fini(fji_deque *d)
 {
     if (d->hot.slots)
-        fji_free(d->hot.slots - 1);
+        fji_free((unsigned char *)(void *)d->hot.slots - SPARE);
     d->hot.slots = NULL;
 }
 

@@ -40,8 +40,11 @@
  *       be popped and run: their groups' counts are this thread's.
  *   I5  Typed slots (FJ_SPAWN) are popped only by their own FJ_SYNC, and no
  *       detached slot goes directly above one (detail.h, typed tasks): a
- *       helping worker stops popping at a typed top slot and then claims one
- *       injected record at a time instead of a batch into its deque.
+ *       helping worker that pops a typed slot puts it back (top + 1: it is
+ *       private either way) and stops, and claims one injected record at a
+ *       time instead of a batch into its deque while the top slot is typed.
+ *       Both happen only inside a task (depth > 0): the idle loop never sees
+ *       a typed slot.
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -101,8 +104,6 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
-        if (fji_worker_typed_top(w))
-            return false;                       /* I5 */
         fji_task *s;
         int r = fji_deque_pop(&w->deque, &s);
         if (r == FJI_POP_EMPTY)
@@ -117,6 +118,10 @@ static bool pop_own(fji_worker *w, fji_task *t)
             if (g)
                 g->pending--;                   /* the owner's bookkeeping */
             continue;
+        }
+        if (s->group == &fji_typed_group) {    /* I5: leave it for its FJ_SYNC */
+            w->deque.hot.top = s + 1;           /* private, as it was or taken back */
+            return false;
         }
         fji_task_copy(t, s);
         if (s->group)
@@ -133,7 +138,7 @@ static bool take_injected(fji_worker *w, fji_task *t)
     fji_hot *h = &w->deque.hot;
     size_t room = (size_t)(h->end - h->top);
     unsigned max = room < INJECT_BATCH ? (unsigned)room + 1 : INJECT_BATCH;
-    if (fji_worker_typed_top(w))
+    if (w->depth && fji_worker_typed_top(w))
         max = 1;                                /* I5: nothing above a typed slot */
     unsigned k = fji_inject_take(&w->pool->inject, &w->inject_hint, batch, max);
     if (k == 0)
