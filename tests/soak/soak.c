@@ -12,6 +12,9 @@
  *            node, fj_sync, detached fj_go leaves joined by a wait group,
  *            waited for outside or inside the root task); every node counts
  *            its runs and returns its subtree checksum.
+ *   ttree    the same tree as typed tasks (FJ_TASK / FJ_SPAWN / FJ_SYNC),
+ *            its detached leaves sent above a typed slot; sometimes from
+ *            outside any pool, where every FJ_SPAWN runs at once.
  *   burst    fj_go / fj_go_copy (inline and heap-sized copies, the local copy
  *            overwritten right after the call) from this outside thread,
  *            joined with fj_wg_wait outside the pool.
@@ -292,6 +295,72 @@ static void scenario_tree(fj_pool *pool, rng *r)
     fj_wg_wait(&t.leaves);          /* outside (a no-op if waited inside) */
     if (!e)
         tree_check(&t, &root.root, "tree");
+    tree_free(&t);
+}
+
+/* The same tree as typed tasks (FJ_TASK): children by FJ_SPAWN (the last
+ * one by FJ_CALL when flag bit 0 is set), results by FJ_SYNC newest first;
+ * a detached leaf goes out after the spawns, above a typed slot (worker.c
+ * I5), so it takes the injection queue. Outside any pool every FJ_SPAWN
+ * runs at once. */
+struct tnode_arg { tree *t; size_t i; };
+
+FJ_TASK(uint64_t, tnode, struct tnode_arg, a)
+{
+    tree *t = a.t;
+    size_t i = a.i, k = t->nkids[i], spawned = 0;
+    atomic_fetch_add_explicit(&t->runs[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&tasks_run, 1, memory_order_relaxed);
+    uint64_t s = mix(t->seed ^ i);
+    for (size_t c = 0; c < k; c++) {
+        struct tnode_arg kid = { t, t->kid[i][c] };
+        if (c + 1 == k && (t->flags[i] & 1)) {
+            s += FJ_CALL(tnode, kid);
+        } else {
+            FJ_SPAWN(tnode, kid);
+            spawned++;
+        }
+    }
+    if (t->flags[i] & 2) {
+        struct node leaf = { t, i, 0 };
+        fj_wg_add(&t->leaves, 1);
+        int e = fj_go_copy(NULL, leaf_task, &leaf, sizeof leaf);
+        if (e) {
+            FAIL("typed tree: fj_go_copy from a task returned %d", e);
+            atomic_fetch_add(&t->leaf_runs[i], 1);
+            fj_wg_done(&t->leaves);
+        }
+    }
+    while (spawned-- > 0)
+        s += FJ_SYNC(tnode);
+    return s;
+}
+
+static void ttree_root_task(void *p)
+{
+    struct tree_root *r = p;
+    r->root.sum = tnode((struct tnode_arg){ r->t, 0 });
+    if (r->wait_inside)
+        fj_wg_wait(&r->t->leaves);  /* in-task wait, typed slots done by now */
+}
+
+static void scenario_ttree(fj_pool *pool, rng *r)
+{
+    tree t;
+    if (tree_new(&t, r, 1 + below(r, 20000 / SCALE))) {
+        FAIL("typed tree: out of memory");
+        tree_free(&t);
+        return;
+    }
+    struct tree_root root = { &t, { &t, 0, 0 }, (int)below(r, 2) };
+    int e = 0;
+    if (below(r, 8) == 0)           /* outside any pool: all at once */
+        root.root.sum = tnode((struct tnode_arg){ &t, 0 });
+    else if ((e = fj_run(pool, ttree_root_task, &root)) != 0)
+        FAIL("typed tree: fj_run returned %d", e);
+    fj_wg_wait(&t.leaves);
+    if (!e)
+        tree_check(&t, &root.root, "typed tree");
     tree_free(&t);
 }
 
@@ -832,8 +901,9 @@ static void one_round(rng *r)
         pool = priv;
     }
     }
-    switch (below(r, 9)) {
+    switch (below(r, 10)) {
     case 0: case 1: scenario_tree(pool, r); break;
+    case 9: scenario_ttree(pool, r); break;
     case 2: scenario_burst(pool, r); break;
     case 3: scenario_nested(pool, r); break;
     case 4: scenario_for(pool, r); break;
