@@ -243,7 +243,11 @@ static inline void fj_sync(fj_group *g);
  *    - between an FJ_SPAWN and its FJ_SYNC, plain groups (fj_spawn) are used
  *      nested: a group spawned into after it is synced before it;
  *    - the argument is copied at FJ_SPAWN: pointers in it must stay valid
- *      until FJ_SYNC, as with fj_spawn.
+ *      until FJ_SYNC, as with fj_spawn;
+ *    - only FJ_SYNC (or a thief) runs an FJ_SPAWN's child: unlike fj_spawn's
+ *      children, a helping fj_wg_wait does not, so a task must not wait on a
+ *      wait group for its own un-synced FJ_SPAWN children (on one worker
+ *      that wait would never end).
  *  Aborts   Debug builds (without NDEBUG) check each FJ_SYNC against its
  *           FJ_SPAWN and each directly called child for un-synced children,
  *           and abort with a message naming the mistake. Release builds check
