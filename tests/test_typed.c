@@ -425,7 +425,7 @@ static int misuse_child(const void *arg)
     return 0;                               /* no abort */
 }
 
-Test(typed, misuse_aborts_in_debug_builds_naming_the_mistake, .timeout = 120)
+Test(typed, misuse_aborts_a_forked_child_in_debug_builds_naming_the_mistake, .timeout = 120)
 {
 #ifdef NDEBUG
     cr_skip_test("release build: FJ_SYNC's pairing is checked in debug builds only");
