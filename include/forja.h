@@ -244,10 +244,13 @@ static inline void fj_sync(fj_group *g);
  *      nested: a group spawned into after it is synced before it;
  *    - the argument is copied at FJ_SPAWN: pointers in it must stay valid
  *      until FJ_SYNC, as with fj_spawn;
- *    - only FJ_SYNC (or a thief) runs an FJ_SPAWN's child: unlike fj_spawn's
- *      children, a helping fj_wg_wait does not, so a task must not wait on a
- *      wait group for its own un-synced FJ_SPAWN children (on one worker
- *      that wait would never end).
+ *    - only FJ_SYNC or another worker runs an FJ_SPAWN's child: unlike
+ *      fj_spawn's children, a helping fj_wg_wait does not run it (it makes it
+ *      available to the others), so a task must not wait on a wait group
+ *      for its own un-synced FJ_SPAWN children: on one worker, or with the
+ *      others busy, that wait never ends.
+ *    - ret and type are copied bytewise: in C++ they must be trivially
+ *      copyable (checked at compile time).
  *  Aborts   Debug builds (without NDEBUG) check each FJ_SYNC against its
  *           FJ_SPAWN and each directly called child for un-synced children,
  *           and abort with a message naming the mistake. Release builds check

@@ -86,20 +86,12 @@
 #define TS_TAIL(ts) ((uint32_t)((ts) >> 32))
 #define TS_SPLIT(ts) ((uint32_t)(ts))
 
-/* Room for one record below slots[0], rounded up to keep slots[0] on a
- * cache-line boundary (a record is 96 bytes; the spare one starts 32 bytes
- * into the block). */
-#define SPARE (((sizeof(fji_task) + 63) / 64) * 64)
-
 int fji_deque_init(fji_deque *d, uint32_t cap)
 {
     memset(d, 0, sizeof *d);
-    /* One spare record below slots[0]: FJ_SYNC forms slot - 1 as the slot
-     * of the previous typed spawn (detail.h), which must stay in the array. */
-    unsigned char *m = fji_alloc_aligned(64, SPARE + (size_t)cap * sizeof(fji_task));
-    if (!m)
+    d->hot.slots = fji_alloc_aligned(64, (size_t)cap * sizeof(fji_task));
+    if (!d->hot.slots)
         return ENOMEM;
-    d->hot.slots = (fji_task *)(void *)(m + SPARE);
     /* No memset: a slot is written before it is read; only the states must
      * start FRESH, and the pages come zeroed from a fresh mapping only for
      * large sizes, so set them. */
@@ -112,8 +104,7 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
 
 void fji_deque_fini(fji_deque *d)
 {
-    if (d->hot.slots)
-        fji_free((unsigned char *)(void *)d->hot.slots - SPARE);
+    fji_free(d->hot.slots);
     d->hot.slots = NULL;
 }
 

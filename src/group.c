@@ -107,7 +107,7 @@ static void wait_stolen(fji_worker *w, fji_task *slot)
     }
 }
 
-static __attribute__((noreturn)) void typed_above_group(void)
+void fji_sync_typed_above(void)
 {
     fji_die("fj_sync: an FJ_SPAWN made after this group's children is not synced "
             "yet (FJ_SYNC it before fj_sync: groups and typed spawns nest)");
@@ -126,7 +126,7 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
             if (!s->group) {
                 fji_run_detached_slot(h, s);
             } else if (s->group == &fji_typed_group) {
-                typed_above_group();
+                fji_sync_typed_above();
             } else {
                 s->group->pending--;
                 fji_task_run_child(w, s->fn, s->arg);
@@ -142,7 +142,7 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
             }
             fji_group *sg = s->group;
             if (sg == &fji_typed_group)
-                typed_above_group();
+                fji_sync_typed_above();
             fji_deque_drop_stolen(&w->deque);
             if (sg)
                 sg->pending--;
@@ -172,6 +172,8 @@ static pthread_once_t eager_once = PTHREAD_ONCE_INIT;
 static void eager_free(void *p)
 {
     fji_free(p);
+    eager = NULL;                       /* a typed call later in this thread's */
+    eager_n = eager_cap = 0;            /* exit starts a new stack */
 }
 
 static void eager_key_create(void)

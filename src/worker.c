@@ -40,11 +40,12 @@
  *       be popped and run: their groups' counts are this thread's.
  *   I5  Typed slots (FJ_SPAWN) are popped only by their own FJ_SYNC, and no
  *       detached slot goes directly above one (detail.h, typed tasks): a
- *       helping worker that pops a typed slot puts it back (top + 1: it is
- *       private either way) and stops, and claims one injected record at a
- *       time instead of a batch into its deque while the top slot is typed.
- *       Both happen only inside a task (depth > 0): the idle loop never sees
- *       a typed slot.
+ *       helping worker whose top slot is typed stops popping and publishes
+ *       its private slots instead (so others can run them while it waits,
+ *       and the park re-check sees no private work of its own), and it
+ *       claims one injected record at a time instead of a batch into its
+ *       deque. Both happen only inside a task (depth > 0): the idle loop
+ *       never sees a typed slot.
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -104,6 +105,17 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
+        if (w->depth && fji_worker_typed_top(w)) {
+            /* I5: a typed slot is its FJ_SYNC's. Publish what is private,
+             * so that other workers can run it while this one waits. */
+            fji_hot *h = &w->deque.hot;
+            if (h->top > h->split) {
+                fji_deque_publish_all(&w->deque);       /* CAS: sleep.c P1 */
+                fji_sleep_notify(&w->pool->sleep);
+            }
+            return false;
+        }
+
         fji_task *s;
         int r = fji_deque_pop(&w->deque, &s);
         if (r == FJI_POP_EMPTY)
@@ -118,10 +130,6 @@ static bool pop_own(fji_worker *w, fji_task *t)
             if (g)
                 g->pending--;                   /* the owner's bookkeeping */
             continue;
-        }
-        if (s->group == &fji_typed_group) {    /* I5: leave it for its FJ_SYNC */
-            w->deque.hot.top = s + 1;           /* private, as it was or taken back */
-            return false;
         }
         fji_task_copy(t, s);
         if (s->group)
@@ -179,7 +187,10 @@ static bool find(fji_worker *w, fji_task *t, fji_task **slot)
 static void run_found(fji_worker *w, fji_task *t, fji_task *slot)
 {
     if (t->group) {                             /* a child: counted at spawn */
-        fji_task_run_child(w, t->fn, t->arg);
+        /* A typed child (FJ_SPAWN) reaches here only stolen, so slot is
+         * set: its argument and result live there (detail.h). */
+        void *arg = t->group == &fji_typed_group ? (void *)slot : t->arg;
+        fji_task_run_child(w, t->fn, arg);
         if (slot)
             fji_slot_mark_done(slot);           /* I3, deque.c [D5] */
     } else {

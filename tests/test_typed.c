@@ -350,6 +350,104 @@ Test(typed, fj_go_and_a_helping_wait_leave_a_queued_typed_child_alone, .timeout 
     }
 }
 
+/* Found in review: a child run at once (deque full), then a helping wait
+ * that pops an ancestor's plain child (so there is room again), then a
+ * second FJ_SPAWN. That one must run at once too: the chain back to the
+ * first goes through the per-thread result stack, not through the deque. */
+enum { SLOTS = 8192 };
+static fj_wg room_wg = FJ_WG_INIT;
+static atomic_int room_armed;
+static atomic_long room_plain_ran;
+
+static void room_plain(void *a)
+{
+    (void)a;
+    atomic_fetch_add(&room_plain_ran, 1);
+    if (atomic_exchange(&room_armed, 0))
+        fj_wg_done(&room_wg);
+}
+
+FJ_TASK(long, ten_times, long, n)
+{
+    return n * 10;
+}
+
+FJ_TASK(long, eager_then_room, int, unused)
+{
+    (void)unused;
+    FJ_SPAWN(ten_times, 1);                 /* the deque is full: runs at once */
+    fj_wg_add(&room_wg, 1);
+    atomic_store(&room_armed, 1);
+    fj_wg_wait(&room_wg);                   /* helps: pops the root's top child */
+    FJ_SPAWN(ten_times, 2);                 /* room again, but the chain is eager */
+    long b = FJ_SYNC(ten_times);
+    long a = FJ_SYNC(ten_times);
+    return b == 20 && a == 10 ? 1 : -(a * 1000 + b);
+}
+
+struct room_job { long r; };
+
+static void room_root(void *p)
+{
+    struct room_job *j = p;
+    fj_group g = FJ_GROUP_INIT;
+    for (int i = 0; i < SLOTS; i++)
+        fj_spawn(&g, room_plain, NULL);     /* fills the deque */
+    j->r = eager_then_room(0);
+    fj_sync(&g);
+}
+
+Test(typed, spawns_after_one_run_at_once_stay_on_the_result_stack, .timeout = 60)
+{
+    fj_pool *p = make_pool(1);
+    struct room_job j = { 0 };
+    atomic_store(&room_plain_ran, 0);
+    cr_assert_eq(fj_run(p, room_root, &j), 0);
+    cr_assert_eq(j.r, 1, "results %ld (a * 1000 + b, negated)", j.r);
+    cr_assert_eq(atomic_load(&room_plain_ran), SLOTS);
+    drop_pool(p);
+}
+
+/* Found in review: a helping wait with a typed child on top publishes it, so
+ * another worker runs it during the wait (here the child is what the wait
+ * waits for: forbidden on one worker, it ends on two only that way). */
+static fj_wg child_wg = FJ_WG_INIT;
+
+FJ_TASK(int, done_elsewhere, int, unused)
+{
+    (void)unused;
+    int id = fj_worker_id();
+    fj_wg_done(&child_wg);
+    return id;
+}
+
+FJ_TASK(int, wait_for_published, int, unused)
+{
+    (void)unused;
+    fj_wg_add(&child_wg, 1);
+    FJ_SPAWN(done_elsewhere, 0);
+    fj_wg_wait(&child_wg);                  /* ends only if a thief ran it */
+    return FJ_SYNC(done_elsewhere) != fj_worker_id();
+}
+
+struct pub_job { int other; };
+
+static void pub_root(void *p)
+{
+    ((struct pub_job *)p)->other = wait_for_published(0);
+}
+
+Test(typed, a_helping_wait_publishes_a_typed_child_for_other_workers, .timeout = 60)
+{
+    fj_pool *p = make_pool(2);
+    for (int i = 0; i < 10; i++) {
+        struct pub_job j = { 0 };
+        cr_assert_eq(fj_run(p, pub_root, &j), 0);
+        cr_assert_eq(j.other, 1, "round %d: the child ran on the waiting worker", i);
+    }
+    drop_pool(p);
+}
+
 /* -------------------------------------------------------------- misuse */
 
 FJ_TASK(int, other, int, x)
@@ -403,7 +501,7 @@ static const struct misuse_row misuse[] = {
     { "FJ_SYNC of another task", call_wrong_name, "FJ_SYNC(other)" },
     { "FJ_SYNC without FJ_SPAWN", call_without_spawn, "FJ_SYNC" },
     { "a child returning with an un-synced FJ_SPAWN", call_unsynced, "un-synced children" },
-    { "fj_sync across a typed spawn", call_group_across, "FJ_SYNC(tiny)" },
+    { "fj_sync across a typed spawn", call_group_across, "an FJ_SPAWN made after this group" },
 };
 
 struct misuse_job { const struct misuse_row *row; };

@@ -89,12 +89,16 @@ typedef struct fji_hot {
  * catches "not on a worker" (src/worker.c). Never NULL. */
 extern __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
 
+/* The group of every typed slot (FJ_SPAWN; "typed tasks" below). */
+extern fji_group fji_typed_group;
+
 void fji_spawn_slow(fji_hot *w, fji_group *g, fj_fn fn, void *arg);
 void fji_spawn_publish(fji_hot *w);
 void fji_sync_slow(fji_hot *w, fji_group *g);
 void fji_run_detached_slot(fji_hot *w, fji_task *t);
 void fji_check_leftovers(fji_hot *w, const fji_task *base);
 __attribute__((noreturn)) void fji_sync_foreign(void);
+__attribute__((noreturn)) void fji_sync_typed_above(void);
 
 static inline void fji_count_task(fji_hot *w)
 {
@@ -209,6 +213,10 @@ static inline void fj_sync(fj_group *g)
         }
         w->top = --t;
         fji_group *tg = t->group;
+#ifndef NDEBUG
+        if (tg == &fji_typed_group)         /* an FJ_SPAWN above: misuse */
+            fji_sync_typed_above();
+#endif
         if (__builtin_expect(tg == 0, 0)) { /* a detached task left by a child */
             fji_run_detached_slot(w, t);
             t = gr->w->top;
@@ -239,31 +247,33 @@ static inline void fj_sync(fj_group *g)
  *                   left in the hot code gcc keeps the body small (12.0 ms
  *                   when every path called the body itself);
  *   name_fji_push   FJ_SPAWN: the argument goes into the slot's payload, arg
- *                   is the slot itself, group is &fji_typed_group (so thieves
- *                   run it as a child and mark it DONE: deque.c [D5]);
+ *                   holds the previous fji_t_ (the chain FJ_SYNC follows),
+ *                   group is &fji_typed_group, so thieves run it as a child,
+ *                   passing the slot itself as fn's argument (worker.c
+ *                   run_found), and mark it DONE (deque.c [D5]);
  *   name_fji_sync   FJ_SYNC: a private slot is popped and the body called
  *                   directly (the compiler may inline it: no indirect call,
  *                   and the result comes back in a register); otherwise
  *                   fji_typed_sync_slow takes it back or waits for its thief;
- *   name_fji_entry  what a thief runs: arg is the slot; it reads the
- *                   argument from the payload and leaves the result there.
+ *   name_fji_entry  what a thief runs: its argument is the slot; it reads
+ *                   the argument from the payload and leaves the result there.
  * Why fji_t_ is enough for FJ_SYNC (no load of w->top, which would put the
- * pop back on the store-forwarding chain described at the top): a body's
- * un-synced typed slots are contiguous. Between its spawns only nested work
- * runs (plain groups are synced, typed children popped), and nothing leaves
- * a detached slot directly above a typed one: in-pool fj_go and a helping
- * worker's batch take from the injection queue use the deque only when the
- * top slot is not typed, and a helping worker never pops a typed slot
- * (src/go.c, src/worker.c). So the previous un-synced spawn is fji_t_ - 1
- * (the deque keeps one spare record below slots[0] for the first).
+ * pop back on the store-forwarding chain described at the top): the slot it
+ * names is the top one. Between an FJ_SPAWN and its FJ_SYNC only nested work
+ * runs, which leaves the top as it found it, and nothing leaves a detached
+ * slot directly above a typed one: in-pool fj_go and a helping worker's batch
+ * from the injection queue use the deque only when the top slot is not typed,
+ * and a helping worker whose top slot is typed publishes instead of popping
+ * (src/go.c, src/worker.c I5). The previous un-synced spawn comes from the
+ * chain in arg, not from the slot below: a helping wait may pop slots of the
+ * tasks below, so a body's slots need not be contiguous (found in review).
  * A full deque (or no pool) runs the child at once, keeps its result on a
  * per-thread stack (src/group.c) and sets fji_t_ to NULL, which is below
  * every split (fji_outside's split is the highest address).
  * Not counted in fj_stats.tasks: the count's add to memory cost 3% of
  * fib(32). No misuse checks in release builds but what is free (fji_t_ NULL
- * with an empty result stack); debug builds check each FJ_SYNC's slot and
- * each directly called child's leftovers. */
-extern fji_group fji_typed_group;     /* the group of every typed slot */
+ * with an empty result stack); debug builds check each FJ_SYNC's slot, each
+ * directly called child's leftovers, and fj_sync popping a typed slot. */
 
 fji_task *fji_typed_eager_push(fji_hot *w, fji_task *prev, fj_fn entry);
 fji_task *fji_typed_sync_slow(fji_hot *w, fji_task *t, fj_fn entry);
@@ -272,7 +282,7 @@ fji_task *fji_typed_eager_prev(void);
 /* The un-synced typed spawn before t: see above. */
 static inline fji_task *fji_typed_prev(fji_task *t)
 {
-    return __builtin_expect(t != 0, 1) ? t - 1 : fji_typed_eager_prev();
+    return __builtin_expect(t != 0, 1) ? (fji_task *)t->arg : fji_typed_eager_prev();
 }
 
 /* fji_typed_sync_slow's answer: the record, with bit 0 set when the caller
@@ -282,11 +292,11 @@ void fji_typed_check(fji_hot *w, const fji_task *t, fj_fn entry, const char *nam
 uint32_t fji_typed_enter(fji_hot *w);
 void fji_typed_leave(fji_hot *w, const fji_task *base, uint32_t open);
 
-static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry)
+static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
 {
     fji_task *t = w->top;
     t->fn = entry;
-    t->arg = t;
+    t->arg = prev;                          /* the chain FJ_SYNC follows */
     t->group = &fji_typed_group;
     return t;
 }
@@ -329,7 +339,7 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
             run_eagerly;                                                       \
             return 0;                                                          \
         }                                                                      \
-        fji_task *t = fji_typed_slot(w, name##_fji_entry);                     \
+        fji_task *t = fji_typed_slot(w, name##_fji_entry, prev);               \
         memcpy(t->payload, &a, sizeof a);                                      \
         fji_typed_commit(w, t);                                                \
         return t;                                                              \
@@ -340,9 +350,17 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
 #else
 #define FJI_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
+#ifdef __cplusplus
+#define FJI_TRIVIAL(type, ret) (__is_trivially_copyable(type) && __is_trivially_copyable(ret))
+#else
+#define FJI_TRIVIAL(type, ret) 1
+#endif
+/* The argument and result are copied bytewise through the slot. */
 #define FJI_TASK_SIZES(ret, type)                                              \
     FJI_STATIC_ASSERT(sizeof(type) <= FJ_COPY_INLINE && sizeof(ret) <= FJ_COPY_INLINE, \
-                      "FJ_TASK: argument and result must fit in FJ_COPY_INLINE bytes")
+                      "FJ_TASK: argument and result must fit in FJ_COPY_INLINE bytes"); \
+    FJI_STATIC_ASSERT(FJI_TRIVIAL(type, ret),                                  \
+                      "FJ_TASK: argument and result must be trivially copyable")
 
 #define FJI_TASK(ret, name, type, arg)                                         \
     FJI_TASK_DECL(ret, name, type);                                            \
@@ -404,7 +422,7 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
         fji_task *t = (fji_task *)slot;                                        \
         type a;                                                                \
         memcpy(&a, t->payload, sizeof a);                                      \
-        name##_fji_body(fji_tls_hot, 0, a);                                    \
+        name##_fji_cold(fji_tls_hot, a);                                       \
     }                                                                          \
     FJI_TASK_PUSH(name, type, {                                                \
         name##_fji_cold(w, a);                                                 \
