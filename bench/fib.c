@@ -13,21 +13,6 @@
 
 #include "fib/forja_task.h"
 
-FJ_TASK(uint64_t, fib_t, long, n)
-{
-    if (n < 2)
-        return (uint64_t)n;
-    FJ_SPAWN(fib_t, n - 1);
-    uint64_t b = FJ_CALL(fib_t, n - 2);
-    return FJ_SYNC(fib_t) + b;
-}
-
-static void fib_t_root(void *p)
-{
-    struct fib_arg *a = p;
-    a->r = fib_t(a->n);
-}
-
 static uint64_t fib_serial(long n)
 {
     return n < 2 ? (uint64_t)n : fib_serial(n - 1) + fib_serial(n - 2);

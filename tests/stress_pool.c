@@ -36,17 +36,6 @@ static void fail(const char *what, long got, long want)
 
 /* ------------------------------------------------------------------ fib */
 
-static long fib_iter(int n)
-{
-    long a = 0, b = 1;
-    for (int i = 0; i < n; i++) {
-        long t = a + b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* -------------------------------------------------------- fj_go + wg */
 
 struct batch { fj_wg wg; long slot[GO_TASKS]; };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "forja.h"
+#include "support.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define ROUNDS 1500
@@ -32,26 +33,6 @@ static void fail(const char *what, long got, long want)
 {
     atomic_fetch_add(&failures, 1);
     fprintf(stderr, "stress_typed: %s: got %ld, want %ld\n", what, got, want);
-}
-
-static long fib_iter(int n)
-{
-    long a = 0, b = 1;
-    for (int i = 0; i < n; i++) {
-        long t = a + b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-FJ_TASK(long, tfib, int, n)
-{
-    if (n < 2)
-        return n;
-    FJ_SPAWN(tfib, n - 1);
-    long b = FJ_CALL(tfib, n - 2);
-    return FJ_SYNC(tfib) + b;
 }
 
 /* Sums of a range by halves, through 40-byte arguments and results; each

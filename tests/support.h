@@ -1,4 +1,5 @@
-/* support.h - helpers several test files share: a fork-join fib task, a
+/* support.h - helpers several test files share: fork-join fib tasks (plain
+ * and typed) and fib's closed form, a
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
  * with its output collected, and, for the Criterion suites, make_pool and
@@ -55,6 +56,30 @@ __attribute__((unused)) static void fib_task(void *p)
     fib_task(&b);
     fj_sync(&g);
     f->r = a.r + b.r;
+}
+
+/* fib(n) by iteration, the closed form the fork-join results are checked
+ * against (n <= 92). */
+__attribute__((unused)) static long fib_iter(int n)
+{
+    long a = 0, b = 1;
+    for (int i = 0; i < n; i++) {
+        long t = a + b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* fib(n) as a typed task (FJ_TASK): FJ_SPAWN fib(n-1), FJ_CALL fib(n-2),
+ * FJ_SYNC; no cutoff. */
+FJ_TASK(long, tfib, int, n)
+{
+    if (n < 2)
+        return n;
+    FJ_SPAWN(tfib, n - 1);
+    long b = FJ_CALL(tfib, n - 2);
+    return FJ_SYNC(tfib) + b;
 }
 
 #ifdef CRITERION_H_

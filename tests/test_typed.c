@@ -28,26 +28,6 @@
 
 /* ------------------------------------------------------------- results */
 
-FJ_TASK(long, tfib, int, n)
-{
-    if (n < 2)
-        return n;
-    FJ_SPAWN(tfib, n - 1);
-    long b = FJ_CALL(tfib, n - 2);
-    return FJ_SYNC(tfib) + b;
-}
-
-static long fib_iter(int n)
-{
-    long a = 0, b = 1;
-    for (int i = 0; i < n; i++) {
-        long t = a + b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 struct fib_job { int n; long r; };
 
 static void tfib_root(void *p)

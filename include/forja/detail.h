@@ -365,11 +365,12 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
 #define FJI_TASK(ret, name, type, arg)                                         \
     FJI_TASK_DECL(ret, name, type);                                            \
     FJI_TASK_SIZES(ret, type);                                                 \
-    static __attribute__((noinline, cold)) ret name##_fji_cold(fji_hot *w, type a) \
+    static __attribute__((noinline, cold, unused)) ret                         \
+    name##_fji_cold(fji_hot *w, type a)                                        \
     {                                                                          \
         return name##_fji_body(w, 0, a);                                       \
     }                                                                          \
-    static void name##_fji_entry(void *slot)                                   \
+    static __attribute__((unused)) void name##_fji_entry(void *slot)           \
     {                                                                          \
         fji_task *t = (fji_task *)slot;                                        \
         type a;                                                                \
@@ -413,11 +414,12 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
 #define FJI_TASK_VOID(name, type, arg)                                         \
     FJI_TASK_DECL(void, name, type);                                           \
     FJI_TASK_SIZES(char, type);                                                \
-    static __attribute__((noinline, cold)) void name##_fji_cold(fji_hot *w, type a) \
+    static __attribute__((noinline, cold, unused)) void                        \
+    name##_fji_cold(fji_hot *w, type a)                                        \
     {                                                                          \
         name##_fji_body(w, 0, a);                                              \
     }                                                                          \
-    static void name##_fji_entry(void *slot)                                   \
+    static __attribute__((unused)) void name##_fji_entry(void *slot)           \
     {                                                                          \
         fji_task *t = (fji_task *)slot;                                        \
         type a;                                                                \
