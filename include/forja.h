@@ -251,8 +251,8 @@ static inline void fj_sync(fj_group *g);
  *      others busy, that wait never ends.
  *    - ret and type are copied bytewise: in C++ they must be trivially
  *      copyable (checked at compile time).
- *  FJ_SYNC is a GNU statement expression (gcc and clang, C and C++; quiet
- *  under -pedantic); the rest of forja.h is plain C11 / C++11.
+ *  FJ_SYNC is a GNU statement expression (quiet under -pedantic): like the
+ *  builtins the inline fast paths use, it needs gcc or clang, C or C++.
  *  Aborts   Debug builds (without NDEBUG) check each FJ_SYNC against its
  *           FJ_SPAWN and each directly called child for un-synced children,
  *           and abort with a message naming the mistake. Release builds check
