@@ -1,6 +1,6 @@
-/* uts, forja-group: every node fj_spawns its children and fj_syncs; the root
- * spawns its n children from one task. uts/forja.c is the typed version
- * (FJ_TASK). */
+/* uts, forja-group: every node fj_spawns its children and fj_syncs; the
+ * root's n children are spawned by a tree of span tasks. uts/forja.c is the
+ * typed version (FJ_TASK). */
 #include "common/forja_util.h"
 #include "uts.h"
 
@@ -26,22 +26,46 @@ static void uts_task(void *p)
     t->count = count;
 }
 
+/* The root's children kids[lo, hi): halves are spawned until a span holds
+ * at most UTS_SPAN children, which are spawned one by one (as uts/forja.c
+ * does: all n from one task would overflow the deque at the large size). */
+#define UTS_SPAN 32
+struct uts_span { struct uts_node *kids; uint64_t h; long lo, hi; uint64_t count; };
+
+static void uts_span_task(void *p)
+{
+    struct uts_span *s = p;
+    uint64_t count = 0;
+    fj_group g = FJ_GROUP_INIT;
+    if (s->hi - s->lo > UTS_SPAN) {
+        long mid = s->lo + (s->hi - s->lo) / 2;
+        struct uts_span left = { s->kids, s->h, s->lo, mid, 0 };
+        struct uts_span right = { s->kids, s->h, mid, s->hi, 0 };
+        fj_spawn(&g, uts_span_task, &left);
+        uts_span_task(&right);
+        fj_sync(&g);
+        s->count = left.count + right.count;
+        return;
+    }
+    for (long i = s->lo; i < s->hi; i++) {
+        s->kids[i].id = s->h + (uint64_t)i + 1;
+        s->kids[i].count = 0;
+        fj_spawn(&g, uts_task, &s->kids[i]);
+    }
+    fj_sync(&g);
+    for (long i = s->lo; i < s->hi; i++)
+        count += s->kids[i].count;
+    s->count = count;
+}
+
 struct uts_root { long n; struct uts_node *kids; uint64_t count; };
 
 static void uts_root_task(void *p)
 {
     struct uts_root *r = p;
-    uint64_t h = uts_hash(UTS_ROOT_ID), count = 1;
-    fj_group g = FJ_GROUP_INIT;
-    for (long i = 0; i < r->n; i++) {
-        r->kids[i].id = h + (uint64_t)i + 1;
-        r->kids[i].count = 0;
-        fj_spawn(&g, uts_task, &r->kids[i]);
-    }
-    fj_sync(&g);
-    for (long i = 0; i < r->n; i++)
-        count += r->kids[i].count;
-    r->count = count;
+    struct uts_span all = { r->kids, uts_hash(UTS_ROOT_ID), 0, r->n, 0 };
+    uts_span_task(&all);
+    r->count = 1 + all.count;
 }
 
 int main(int argc, char **argv)
