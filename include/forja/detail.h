@@ -333,16 +333,16 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
     static inline ret name(type)
 
 #define FJI_TASK_PUSH(name, type, run_eagerly)                                 \
-    static inline fji_task *name##_fji_push(fji_hot *w, fji_task *prev, type a) \
+    static inline fji_task *name##_fji_push(fji_hot *fji_w, fji_task *fji_prev, type fji_a) \
     {                                                                          \
-        if (__builtin_expect(w->top == w->end, 0)) {                           \
+        if (__builtin_expect(fji_w->top == fji_w->end, 0)) {                   \
             run_eagerly;                                                       \
             return 0;                                                          \
         }                                                                      \
-        fji_task *t = fji_typed_slot(w, name##_fji_entry, prev);               \
-        memcpy(t->payload, &a, sizeof a);                                      \
-        fji_typed_commit(w, t);                                                \
-        return t;                                                              \
+        fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
+        memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
+        fji_typed_commit(fji_w, fji_t);                                        \
+        return fji_t;                                                          \
     }
 
 #ifdef __cplusplus
@@ -366,47 +366,47 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
     FJI_TASK_DECL(ret, name, type);                                            \
     FJI_TASK_SIZES(ret, type);                                                 \
     static __attribute__((noinline, cold, unused)) ret                         \
-    name##_fji_cold(fji_hot *w, type a)                                        \
+    name##_fji_cold(fji_hot *fji_w, type fji_a)                                \
     {                                                                          \
-        return name##_fji_body(w, 0, a);                                       \
+        return name##_fji_body(fji_w, 0, fji_a);                               \
     }                                                                          \
-    static __attribute__((unused)) void name##_fji_entry(void *slot)           \
+    static __attribute__((unused)) void name##_fji_entry(void *fji_slot)       \
     {                                                                          \
-        fji_task *t = (fji_task *)slot;                                        \
-        type a;                                                                \
-        memcpy(&a, t->payload, sizeof a);                                      \
-        ret r = name##_fji_cold(fji_tls_hot, a);                               \
-        memcpy(t->payload, &r, sizeof r);                                      \
+        fji_task *fji_t = (fji_task *)fji_slot;                                \
+        type fji_a;                                                            \
+        memcpy(&fji_a, fji_t->payload, sizeof fji_a);                          \
+        ret fji_r = name##_fji_cold(fji_tls_hot, fji_a);                       \
+        memcpy(fji_t->payload, &fji_r, sizeof fji_r);                          \
     }                                                                          \
     FJI_TASK_PUSH(name, type, {                                                \
-        ret r = name##_fji_cold(w, a);                                         \
-        fji_task *e = fji_typed_eager_push(w, prev, name##_fji_entry);         \
-        memcpy(e->payload, &r, sizeof r);                                      \
+        ret fji_r = name##_fji_cold(fji_w, fji_a);                             \
+        fji_task *fji_e = fji_typed_eager_push(fji_w, fji_prev, name##_fji_entry); \
+        memcpy(fji_e->payload, &fji_r, sizeof fji_r);                          \
     })                                                                         \
-    static inline ret name##_fji_sync(fji_hot *w, fji_task *t)                 \
+    static inline ret name##_fji_sync(fji_hot *fji_w, fji_task *fji_t)         \
     {                                                                          \
-        ret r;                                                                 \
-        type a;                                                                \
-        if (__builtin_expect(t >= w->split, 1)) {                              \
-            FJI_TYPED_CHECK(w, t, name##_fji_entry, #name);                    \
-            w->top = t;                                                        \
-            memcpy(&a, t->payload, sizeof a);                                  \
-            FJI_TYPED_DIRECT(w, t, r = name##_fji_body(w, 0, a));              \
-            return r;                                                          \
+        ret fji_r;                                                             \
+        type fji_a;                                                            \
+        if (__builtin_expect(fji_t >= fji_w->split, 1)) {                      \
+            FJI_TYPED_CHECK(fji_w, fji_t, name##_fji_entry, #name);            \
+            fji_w->top = fji_t;                                                \
+            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
+            FJI_TYPED_DIRECT(fji_w, fji_t, fji_r = name##_fji_body(fji_w, 0, fji_a)); \
+            return fji_r;                                                      \
         }                                                                      \
-        t = fji_typed_sync_slow(w, t, name##_fji_entry);                       \
-        if ((uintptr_t)t & FJI_TYPED_RUN_IT) {                                 \
-            t = (fji_task *)((uintptr_t)t - FJI_TYPED_RUN_IT);                 \
-            memcpy(&a, t->payload, sizeof a);                                  \
-            FJI_TYPED_DIRECT(w, t, r = name##_fji_cold(w, a));                 \
+        fji_t = fji_typed_sync_slow(fji_w, fji_t, name##_fji_entry);           \
+        if ((uintptr_t)fji_t & FJI_TYPED_RUN_IT) {                             \
+            fji_t = (fji_task *)((uintptr_t)fji_t - FJI_TYPED_RUN_IT);         \
+            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
+            FJI_TYPED_DIRECT(fji_w, fji_t, fji_r = name##_fji_cold(fji_w, fji_a)); \
         } else {                                                               \
-            memcpy(&r, t->payload, sizeof r);                                  \
+            memcpy(&fji_r, fji_t->payload, sizeof fji_r);                      \
         }                                                                      \
-        return r;                                                              \
+        return fji_r;                                                          \
     }                                                                          \
-    static inline ret name(type a)                                             \
+    static inline ret name(type fji_a)                                         \
     {                                                                          \
-        return name##_fji_cold(fji_tls_hot, a);                                \
+        return name##_fji_cold(fji_tls_hot, fji_a);                            \
     }                                                                          \
     static inline ret name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
                                fji_task *fji_t_ __attribute__((unused)), type arg)
@@ -415,41 +415,41 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
     FJI_TASK_DECL(void, name, type);                                           \
     FJI_TASK_SIZES(char, type);                                                \
     static __attribute__((noinline, cold, unused)) void                        \
-    name##_fji_cold(fji_hot *w, type a)                                        \
+    name##_fji_cold(fji_hot *fji_w, type fji_a)                                \
     {                                                                          \
-        name##_fji_body(w, 0, a);                                              \
+        name##_fji_body(fji_w, 0, fji_a);                                      \
     }                                                                          \
-    static __attribute__((unused)) void name##_fji_entry(void *slot)           \
+    static __attribute__((unused)) void name##_fji_entry(void *fji_slot)       \
     {                                                                          \
-        fji_task *t = (fji_task *)slot;                                        \
-        type a;                                                                \
-        memcpy(&a, t->payload, sizeof a);                                      \
-        name##_fji_cold(fji_tls_hot, a);                                       \
+        fji_task *fji_t = (fji_task *)fji_slot;                                \
+        type fji_a;                                                            \
+        memcpy(&fji_a, fji_t->payload, sizeof fji_a);                          \
+        name##_fji_cold(fji_tls_hot, fji_a);                                   \
     }                                                                          \
     FJI_TASK_PUSH(name, type, {                                                \
-        name##_fji_cold(w, a);                                                 \
-        (void)fji_typed_eager_push(w, prev, name##_fji_entry);                 \
+        name##_fji_cold(fji_w, fji_a);                                         \
+        (void)fji_typed_eager_push(fji_w, fji_prev, name##_fji_entry);         \
     })                                                                         \
-    static inline void name##_fji_sync(fji_hot *w, fji_task *t)                \
+    static inline void name##_fji_sync(fji_hot *fji_w, fji_task *fji_t)        \
     {                                                                          \
-        type a;                                                                \
-        if (__builtin_expect(t >= w->split, 1)) {                              \
-            FJI_TYPED_CHECK(w, t, name##_fji_entry, #name);                    \
-            w->top = t;                                                        \
-            memcpy(&a, t->payload, sizeof a);                                  \
-            FJI_TYPED_DIRECT(w, t, name##_fji_body(w, 0, a));                  \
+        type fji_a;                                                            \
+        if (__builtin_expect(fji_t >= fji_w->split, 1)) {                      \
+            FJI_TYPED_CHECK(fji_w, fji_t, name##_fji_entry, #name);            \
+            fji_w->top = fji_t;                                                \
+            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
+            FJI_TYPED_DIRECT(fji_w, fji_t, name##_fji_body(fji_w, 0, fji_a));  \
             return;                                                            \
         }                                                                      \
-        t = fji_typed_sync_slow(w, t, name##_fji_entry);                       \
-        if ((uintptr_t)t & FJI_TYPED_RUN_IT) {                                 \
-            t = (fji_task *)((uintptr_t)t - FJI_TYPED_RUN_IT);                 \
-            memcpy(&a, t->payload, sizeof a);                                  \
-            FJI_TYPED_DIRECT(w, t, name##_fji_cold(w, a));                     \
+        fji_t = fji_typed_sync_slow(fji_w, fji_t, name##_fji_entry);           \
+        if ((uintptr_t)fji_t & FJI_TYPED_RUN_IT) {                             \
+            fji_t = (fji_task *)((uintptr_t)fji_t - FJI_TYPED_RUN_IT);         \
+            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
+            FJI_TYPED_DIRECT(fji_w, fji_t, name##_fji_cold(fji_w, fji_a));     \
         }                                                                      \
     }                                                                          \
-    static inline void name(type a)                                            \
+    static inline void name(type fji_a)                                        \
     {                                                                          \
-        name##_fji_cold(fji_tls_hot, a);                                       \
+        name##_fji_cold(fji_tls_hot, fji_a);                                   \
     }                                                                          \
     static inline void name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
                                 fji_task *fji_t_ __attribute__((unused)), type arg)
