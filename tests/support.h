@@ -2,14 +2,15 @@
  * and typed) and fib's closed form, a
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
- * with its output collected, and, for the Criterion suites, make_pool and
- * drop_pool.
+ * with its output collected, and, for the Criterion suites, make_pool,
+ * drop_pool and expect_abort.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,5 +242,24 @@ __attribute__((unused)) static int run_self(const char *const *vars, char *out, 
     free(envp);
     return status;
 }
+
+#ifdef CRITERION_H_
+/* Criterion suites: child(arg), run in a forked process, must die of
+ * SIGABRT with a "forja: ..." message on stderr that contains message;
+ * what names the case in a failure. The child should reset SIGABRT to its
+ * default first (Criterion catches it). */
+__attribute__((unused)) static void expect_abort(const char *what,
+                                                 int (*child)(const void *),
+                                                 const void *arg, const char *message)
+{
+    char err[1024];
+    int st = run_forked(child, arg, NULL, 0, err, sizeof err);
+    cr_assert_neq(st, -1, "%s: could not fork", what);
+    cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+              "%s: status %#x (want SIGABRT), stderr: %s", what, st, err);
+    cr_expect(strstr(err, message) != NULL && strncmp(err, "forja: ", 7) == 0,
+              "%s: stderr \"%s\" does not say \"forja: ...%s\"", what, err, message);
+}
+#endif
 
 #endif

@@ -123,28 +123,13 @@ static int call_row(const void *arg)
     return 0;                           /* it returned: no abort */
 }
 
-/* Run row in a child; returns its wait status, stderr in err. */
-static int run_aborting(const struct abort_row *row, char *err, size_t cap)
-{
-    int status = run_forked(call_row, row, NULL, 0, err, cap);
-    cr_assert_neq(status, -1, "%s: could not fork", row->what);
-    return status;
-}
-
 Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_a_forked_child_naming_it, .timeout = 120)
 {
 #ifdef NDEBUG
     cr_skip_test("release build: these cases are undefined behaviour, not checked");
 #endif
-    for (size_t i = 0; i < sizeof aborts / sizeof *aborts; i++) {
-        char err[1024];
-        int st = run_aborting(&aborts[i], err, sizeof err);
-        cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
-                  "%s: status %#x (want SIGABRT), stderr: %s", aborts[i].what, st, err);
-        cr_expect(strstr(err, aborts[i].message) != NULL && strncmp(err, "forja: ", 7) == 0,
-                  "%s: stderr \"%s\" does not say \"forja: ...%s\"", aborts[i].what, err,
-                  aborts[i].message);
-    }
+    for (size_t i = 0; i < sizeof aborts / sizeof *aborts; i++)
+        expect_abort(aborts[i].what, call_row, &aborts[i], aborts[i].message);
 }
 
 /* A 2-worker pool, created and destroyed: dangling. dead_pool() for the

@@ -19,9 +19,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "forja.h"
 #include "support.h"
@@ -484,8 +481,6 @@ static const struct misuse_row misuse[] = {
     { "fj_sync across a typed spawn", call_group_across, "an FJ_SPAWN made after this group" },
 };
 
-struct misuse_job { const struct misuse_row *row; };
-
 static void misuse_task(void *p)
 {
     const struct misuse_row *row = p;
@@ -508,14 +503,6 @@ Test(typed, misuse_aborts_a_forked_child_in_debug_builds_naming_the_mistake, .ti
 #ifdef NDEBUG
     cr_skip_test("release build: FJ_SYNC's pairing is checked in debug builds only");
 #endif
-    for (size_t i = 0; i < sizeof misuse / sizeof *misuse; i++) {
-        char err[1024];
-        int st = run_forked(misuse_child, &misuse[i], NULL, 0, err, sizeof err);
-        cr_assert_neq(st, -1, "%s: could not fork", misuse[i].what);
-        cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
-                  "%s: status %#x (want SIGABRT), stderr: %s", misuse[i].what, st, err);
-        cr_expect(strstr(err, misuse[i].message) != NULL && strncmp(err, "forja: ", 7) == 0,
-                  "%s: stderr \"%s\" does not say \"forja: ...%s\"", misuse[i].what, err,
-                  misuse[i].message);
-    }
+    for (size_t i = 0; i < sizeof misuse / sizeof *misuse; i++)
+        expect_abort(misuse[i].what, misuse_child, &misuse[i], misuse[i].message);
 }
