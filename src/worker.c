@@ -45,7 +45,7 @@
  *       and the park re-check sees no private work of its own), and it
  *       claims one injected record at a time instead of a batch into its
  *       deque. Both happen only inside a task (depth > 0): the idle loop
- *       never sees a typed slot.
+ *       never sees a typed slot (fji_worker_typed_top tests depth first).
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -105,7 +105,7 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
-        if (w->depth && fji_worker_typed_top(w)) {
+        if (fji_worker_typed_top(w)) {
             /* I5: a typed slot is its FJ_SYNC's. Publish what is private,
              * so that other workers can run it while this one waits. */
             fji_hot *h = &w->deque.hot;
@@ -146,7 +146,7 @@ static bool take_injected(fji_worker *w, fji_task *t)
     fji_hot *h = &w->deque.hot;
     size_t room = (size_t)(h->end - h->top);
     unsigned max = room < INJECT_BATCH ? (unsigned)room + 1 : INJECT_BATCH;
-    if (w->depth && fji_worker_typed_top(w))
+    if (fji_worker_typed_top(w))
         max = 1;                                /* I5: nothing above a typed slot */
     unsigned k = fji_inject_take(&w->pool->inject, &w->inject_hint, batch, max);
     if (k == 0)

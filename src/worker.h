@@ -34,11 +34,13 @@ static inline fji_worker *fji_self(void)
 }
 
 /* Is w's top slot an FJ_SPAWN's? Then nothing may go above it but nested
- * work (detail.h, typed tasks; I5 in worker.c). Owner only. */
+ * work (detail.h, typed tasks; I5 in worker.c). Only inside a task (depth >
+ * 0), where typed slots can be: the idle loop skips the slot's load. Owner
+ * only. */
 static inline bool fji_worker_typed_top(const fji_worker *w)
 {
     const fji_hot *h = &w->deque.hot;
-    return h->top > h->slots && h->top[-1].group == &fji_typed_group;
+    return w->depth && h->top > h->slots && h->top[-1].group == &fji_typed_group;
 }
 
 void *fji_worker_main(void *w);
