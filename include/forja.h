@@ -272,8 +272,8 @@ static inline void fj_sync(fj_group *g);
 
 /** FJ_TASK_DECL / FJ_TASK_VOID_DECL - declare a typed task defined later in
  *  the same file (mutual recursion); the definition uses FJ_TASK as usual. */
-#define FJ_TASK_DECL(ret, name, type) FJI_TASK_DECL(ret, name, type)
-#define FJ_TASK_VOID_DECL(name, type) FJI_TASK_DECL(void, name, type)
+#define FJ_TASK_DECL(ret, name, type) FJI_TASK_DECL(ret, ret, name, type)
+#define FJ_TASK_VOID_DECL(name, type) FJI_TASK_DECL(void, char, name, type)
 
 /** FJ_SPAWN, FJ_SYNC, FJ_CALL - see FJ_TASK. In a body only. */
 #define FJ_SPAWN(name, value) ((void)(fji_t_ = name##_fji_push(fji_w_, fji_t_, (value))))

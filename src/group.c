@@ -113,42 +113,58 @@ void fji_sync_typed_above(void)
             "yet (FJ_SYNC it before fj_sync: groups and typed spawns nest)");
 }
 
+/* The slow paths' pop: pop the top slot until it holds a child (group set).
+ * A detached slot on the way is run (or, stolen and DONE, dropped); a stolen
+ * child still running is waited for (leapfrogging), then popped again, so
+ * tasks leapfrogged meanwhile, which run on top of this frame and may leave
+ * detached slots above it, run first and a stolen slot is dropped only when
+ * it is the top (I3). Returns the child with *stolen false when it was taken
+ * (private, or taken back [D3]: the caller runs it) and true when its thief
+ * has finished and it has been dropped (its effects visible: [D5]'s acquire
+ * in fji_slot_state); NULL when the deque is empty. */
+static fji_task *pop_child(fji_worker *w, bool *stolen)
+{
+    for (;;) {
+        fji_task *s;
+        switch (fji_deque_pop(&w->deque, &s)) {
+        case FJI_POP_EMPTY:
+            return NULL;
+        case FJI_POP_TASK:
+            if (s->group) {
+                *stolen = false;
+                return s;
+            }
+            fji_run_detached_slot(&w->deque.hot, s);
+            break;
+        case FJI_POP_STOLEN:
+            if (fji_slot_state(s) != FJI_SLOT_DONE) {   /* deque.c [D5] */
+                wait_stolen(w, s);
+                break;
+            }
+            fji_deque_drop_stolen(&w->deque);           /* group stays readable */
+            if (s->group) {
+                *stolen = true;
+                return s;
+            }
+            break;                                      /* detached: DONE at steal */
+        }
+    }
+}
+
 void fji_sync_slow(fji_hot *h, fji_group *g)
 {
     fji_worker *w = (fji_worker *)(void *)h;
     while (g->pending) {
-        fji_task *s;
-        switch (fji_deque_pop(&w->deque, &s)) {
-        case FJI_POP_EMPTY:
+        bool stolen;
+        fji_task *s = pop_child(w, &stolen);
+        if (!s)
             fji_die("fj_sync: the group has children but the deque is empty "
                     "(was the group spawned into by another task?)");
-        case FJI_POP_TASK:
-            if (!s->group) {
-                fji_run_detached_slot(h, s);
-            } else if (s->group == &fji_typed_group) {
-                fji_sync_typed_above();
-            } else {
-                s->group->pending--;
-                fji_task_run_child(w, s->fn, s->arg);
-            }
-            break;
-        case FJI_POP_STOLEN: {
-            if (fji_slot_state(s) != FJI_SLOT_DONE) {   /* deque.c [D5] */
-                /* Tasks leapfrogged meanwhile run on top of this frame and
-                 * may leave detached slots above s: pop again, so those run
-                 * first and s is dropped only when it is the top (I3). */
-                wait_stolen(w, s);
-                break;
-            }
-            fji_group *sg = s->group;
-            if (sg == &fji_typed_group)
-                fji_sync_typed_above();
-            fji_deque_drop_stolen(&w->deque);
-            if (sg)
-                sg->pending--;
-            break;
-        }
-        }
+        if (s->group == &fji_typed_group)
+            fji_sync_typed_above();
+        s->group->pending--;
+        if (!stolen)
+            fji_task_run_child(w, s->fn, s->arg);
     }
 }
 
@@ -182,7 +198,7 @@ static void eager_key_create(void)
         fji_die("FJ_SPAWN: cannot create the thread-exit hook of the typed-result stack");
 }
 
-fji_task *fji_typed_eager_push(fji_hot *h, fji_task *prev, fj_fn entry)
+fji_task *fji_typed_eager_push(fji_task *prev, fj_fn entry)
 {
     if (eager_n == eager_cap) {
         uint32_t cap = eager_cap ? eager_cap * 2 : 16;
@@ -198,7 +214,6 @@ fji_task *fji_typed_eager_push(fji_hot *h, fji_task *prev, fj_fn entry)
         eager_cap = cap;
         (void)pthread_setspecific(eager_key, m);        /* freed at thread exit */
     }
-    (void)h;
     fji_task *e = &eager[eager_n++];
     e->fn = entry;
     e->arg = prev;
@@ -230,35 +245,12 @@ fji_task *fji_typed_sync_slow(fji_hot *h, fji_task *t, fj_fn entry)
     }
     if (t->fn != entry || t->group != &fji_typed_group)
         typed_mismatch();
-    fji_worker *w = (fji_worker *)(void *)h;
-    for (;;) {
-        fji_task *s;
-        switch (fji_deque_pop(&w->deque, &s)) {
-        case FJI_POP_EMPTY:
-            typed_mismatch();
-        case FJI_POP_TASK:                              /* taken back [D3] */
-            if (s == t)
-                return (fji_task *)((uintptr_t)t | FJI_TYPED_RUN_IT);
-            if (s->group)                               /* not detached: misuse */
-                typed_mismatch();
-            fji_run_detached_slot(h, s);
-            break;
-        case FJI_POP_STOLEN:
-            if (fji_slot_state(s) != FJI_SLOT_DONE) {   /* deque.c [D5] */
-                wait_stolen(w, s);                      /* as fji_sync_slow: I3 */
-                break;
-            }
-            fji_deque_drop_stolen(&w->deque);
-            /* [D5]: the acquire load of DONE made the thief's result in the
-             * payload visible; the slot is free now, but nothing reuses it
-             * before the caller has copied the result. */
-            if (s == t)
-                return t;
-            if (s->group)
-                typed_mismatch();
-            break;
-        }
-    }
+    bool stolen;
+    if (pop_child((fji_worker *)(void *)h, &stolen) != t)
+        typed_mismatch();
+    /* Stolen: the thief's result is in the payload ([D5], see pop_child); the
+     * slot is free, but nothing reuses it before the caller copies it. */
+    return stolen ? t : (fji_task *)((uintptr_t)t | FJI_TYPED_RUN_IT);
 }
 
 void fji_typed_check(fji_hot *h, const fji_task *t, fj_fn entry, const char *name)

@@ -112,6 +112,14 @@ static inline void fji_count_task(fji_hot *w)
 #endif
 }
 
+/* After a push: a thief that found nothing public asked for work (deque.c
+ * [D6]); publish half the private slots. The relaxed load: see top. */
+static inline void fji_answer_thief(fji_hot *w)
+{
+    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
+        fji_spawn_publish(w);
+}
+
 static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
 {
     fji_hot *w = fji_tls_hot;
@@ -133,8 +141,7 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     gr->w = w;
     gr->last = t;
     fji_count_task(w);
-    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
-        fji_spawn_publish(w);               /* a thief is hungry: see top */
+    fji_answer_thief(w);
 }
 
 /* In debug builds: did the child leave a group of its own un-synced? */
@@ -275,7 +282,7 @@ static inline void fj_sync(fj_group *g)
  * with an empty result stack); debug builds check each FJ_SYNC's slot, each
  * directly called child's leftovers, and fj_sync popping a typed slot. */
 
-fji_task *fji_typed_eager_push(fji_hot *w, fji_task *prev, fj_fn entry);
+fji_task *fji_typed_eager_push(fji_task *prev, fj_fn entry);
 fji_task *fji_typed_sync_slow(fji_hot *w, fji_task *t, fj_fn entry);
 fji_task *fji_typed_eager_prev(void);
 
@@ -304,8 +311,7 @@ static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
 static inline void fji_typed_commit(fji_hot *w, fji_task *t)
 {
     w->top = t + 1;
-    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
-        fji_spawn_publish(w);               /* a thief is hungry: see top */
+    fji_answer_thief(w);
 }
 
 /* A body called directly by FJ_SYNC: in debug builds, with fj_spawn's
@@ -324,12 +330,14 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
 #define FJI_TYPED_CHECK(w, t, entry, name) ((void)0)
 #endif
 
-#define FJI_TASK_DECL(ret, name, type)                                         \
+/* ret: the body's result type; carried: what the slot carries back (ret, or
+ * char for a void task, so that one generator serves both). */
+#define FJI_TASK_DECL(ret, carried, name, type)                                \
     static inline ret name##_fji_body(fji_hot *, fji_task *, type);            \
-    static ret name##_fji_cold(fji_hot *, type);                               \
+    static carried name##_fji_cold(fji_hot *, type);                           \
     static void name##_fji_entry(void *);                                      \
     static inline fji_task *name##_fji_push(fji_hot *, fji_task *, type);      \
-    static inline ret name##_fji_sync(fji_hot *, fji_task *);                  \
+    static inline carried name##_fji_sync(fji_hot *, fji_task *);              \
     static inline ret name(type)
 
 #define FJI_TASK_PUSH(name, type, run_eagerly)                                 \
@@ -362,36 +370,40 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
     FJI_STATIC_ASSERT(FJI_TRIVIAL(type, ret),                                  \
                       "FJ_TASK: argument and result must be trivially copyable")
 
-#define FJI_TASK(ret, name, type, arg)                                         \
-    FJI_TASK_DECL(ret, name, type);                                            \
-    FJI_TASK_SIZES(ret, type);                                                 \
-    static __attribute__((noinline, cold, unused)) ret                         \
+/* The body call that yields the carried value. */
+#define FJI_RUN_RET(name, w, a) name##_fji_body(w, 0, a)
+#define FJI_RUN_VOID(name, w, a) (name##_fji_body(w, 0, a), (char)0)
+
+/* Everything but the user-callable function and the body's header. */
+#define FJI_TASK_GEN(carried, name, type, RUN)                                 \
+    FJI_TASK_SIZES(carried, type);                                             \
+    static __attribute__((noinline, cold, unused)) carried                     \
     name##_fji_cold(fji_hot *fji_w, type fji_a)                                \
     {                                                                          \
-        return name##_fji_body(fji_w, 0, fji_a);                               \
+        return RUN(name, fji_w, fji_a);                                        \
     }                                                                          \
     static __attribute__((unused)) void name##_fji_entry(void *fji_slot)       \
     {                                                                          \
         fji_task *fji_t = (fji_task *)fji_slot;                                \
         type fji_a;                                                            \
         memcpy(&fji_a, fji_t->payload, sizeof fji_a);                          \
-        ret fji_r = name##_fji_cold(fji_tls_hot, fji_a);                       \
+        carried fji_r = name##_fji_cold(fji_tls_hot, fji_a);                   \
         memcpy(fji_t->payload, &fji_r, sizeof fji_r);                          \
     }                                                                          \
     FJI_TASK_PUSH(name, type, {                                                \
-        ret fji_r = name##_fji_cold(fji_w, fji_a);                             \
-        fji_task *fji_e = fji_typed_eager_push(fji_w, fji_prev, name##_fji_entry); \
+        carried fji_r = name##_fji_cold(fji_w, fji_a);                         \
+        fji_task *fji_e = fji_typed_eager_push(fji_prev, name##_fji_entry);    \
         memcpy(fji_e->payload, &fji_r, sizeof fji_r);                          \
     })                                                                         \
-    static inline ret name##_fji_sync(fji_hot *fji_w, fji_task *fji_t)         \
+    static inline carried name##_fji_sync(fji_hot *fji_w, fji_task *fji_t)     \
     {                                                                          \
-        ret fji_r;                                                             \
+        carried fji_r;                                                         \
         type fji_a;                                                            \
         if (__builtin_expect(fji_t >= fji_w->split, 1)) {                      \
             FJI_TYPED_CHECK(fji_w, fji_t, name##_fji_entry, #name);            \
             fji_w->top = fji_t;                                                \
             memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
-            FJI_TYPED_DIRECT(fji_w, fji_t, fji_r = name##_fji_body(fji_w, 0, fji_a)); \
+            FJI_TYPED_DIRECT(fji_w, fji_t, fji_r = RUN(name, fji_w, fji_a));   \
             return fji_r;                                                      \
         }                                                                      \
         fji_t = fji_typed_sync_slow(fji_w, fji_t, name##_fji_entry);           \
@@ -403,56 +415,29 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
             memcpy(&fji_r, fji_t->payload, sizeof fji_r);                      \
         }                                                                      \
         return fji_r;                                                          \
-    }                                                                          \
+    }
+
+#define FJI_TASK(ret, name, type, arg)                                         \
+    FJI_TASK_DECL(ret, ret, name, type);                                       \
+    FJI_TASK_GEN(ret, name, type, FJI_RUN_RET)                                 \
     static inline ret name(type fji_a)                                         \
     {                                                                          \
         return name##_fji_cold(fji_tls_hot, fji_a);                            \
     }                                                                          \
     static inline ret name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
-                               fji_task *fji_t_ __attribute__((unused)), type arg)
+                                      fji_task *fji_t_ __attribute__((unused)), type arg)
 
+/* A void task carries a char: FJ_SYNC(name) then yields 0, used as a
+ * statement. */
 #define FJI_TASK_VOID(name, type, arg)                                         \
-    FJI_TASK_DECL(void, name, type);                                           \
-    FJI_TASK_SIZES(char, type);                                                \
-    static __attribute__((noinline, cold, unused)) void                        \
-    name##_fji_cold(fji_hot *fji_w, type fji_a)                                \
-    {                                                                          \
-        name##_fji_body(fji_w, 0, fji_a);                                      \
-    }                                                                          \
-    static __attribute__((unused)) void name##_fji_entry(void *fji_slot)       \
-    {                                                                          \
-        fji_task *fji_t = (fji_task *)fji_slot;                                \
-        type fji_a;                                                            \
-        memcpy(&fji_a, fji_t->payload, sizeof fji_a);                          \
-        name##_fji_cold(fji_tls_hot, fji_a);                                   \
-    }                                                                          \
-    FJI_TASK_PUSH(name, type, {                                                \
-        name##_fji_cold(fji_w, fji_a);                                         \
-        (void)fji_typed_eager_push(fji_w, fji_prev, name##_fji_entry);         \
-    })                                                                         \
-    static inline void name##_fji_sync(fji_hot *fji_w, fji_task *fji_t)        \
-    {                                                                          \
-        type fji_a;                                                            \
-        if (__builtin_expect(fji_t >= fji_w->split, 1)) {                      \
-            FJI_TYPED_CHECK(fji_w, fji_t, name##_fji_entry, #name);            \
-            fji_w->top = fji_t;                                                \
-            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
-            FJI_TYPED_DIRECT(fji_w, fji_t, name##_fji_body(fji_w, 0, fji_a));  \
-            return;                                                            \
-        }                                                                      \
-        fji_t = fji_typed_sync_slow(fji_w, fji_t, name##_fji_entry);           \
-        if ((uintptr_t)fji_t & FJI_TYPED_RUN_IT) {                             \
-            fji_t = (fji_task *)((uintptr_t)fji_t - FJI_TYPED_RUN_IT);         \
-            memcpy(&fji_a, fji_t->payload, sizeof fji_a);                      \
-            FJI_TYPED_DIRECT(fji_w, fji_t, name##_fji_cold(fji_w, fji_a));     \
-        }                                                                      \
-    }                                                                          \
+    FJI_TASK_DECL(void, char, name, type);                                     \
+    FJI_TASK_GEN(char, name, type, FJI_RUN_VOID)                               \
     static inline void name(type fji_a)                                        \
     {                                                                          \
-        name##_fji_cold(fji_tls_hot, fji_a);                                   \
+        (void)name##_fji_cold(fji_tls_hot, fji_a);                             \
     }                                                                          \
     static inline void name##_fji_body(fji_hot *fji_w_ __attribute__((unused)), \
-                                fji_task *fji_t_ __attribute__((unused)), type arg)
+                                       fji_task *fji_t_ __attribute__((unused)), type arg)
 
 #ifdef __cplusplus
 }
