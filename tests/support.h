@@ -244,16 +244,27 @@ __attribute__((unused)) static int run_self(const char *const *vars, char *out, 
 }
 
 #ifdef CRITERION_H_
+struct abort_call { int (*child)(const void *); const void *arg; };
+
+/* expect_abort's child process: SIGABRT back to its default (Criterion
+ * catches it), then the call. */
+__attribute__((unused)) static int abort_call_run(const void *p)
+{
+    const struct abort_call *c = p;
+    signal(SIGABRT, SIG_DFL);
+    return c->child(c->arg);
+}
+
 /* Criterion suites: child(arg), run in a forked process, must die of
  * SIGABRT with a "forja: ..." message on stderr that contains message;
- * what names the case in a failure. The child should reset SIGABRT to its
- * default first (Criterion catches it). */
+ * what names the case in a failure. */
 __attribute__((unused)) static void expect_abort(const char *what,
                                                  int (*child)(const void *),
                                                  const void *arg, const char *message)
 {
     char err[1024];
-    int st = run_forked(child, arg, NULL, 0, err, sizeof err);
+    struct abort_call c = { child, arg };
+    int st = run_forked(abort_call_run, &c, NULL, 0, err, sizeof err);
     cr_assert_neq(st, -1, "%s: could not fork", what);
     cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
               "%s: status %#x (want SIGABRT), stderr: %s", what, st, err);

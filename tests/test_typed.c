@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -489,7 +488,6 @@ static void misuse_task(void *p)
 
 static int misuse_child(const void *arg)
 {
-    signal(SIGABRT, SIG_DFL);
     fj_pool *p = NULL;
     fj_config c = { .workers = 1 };
     if (fj_pool_create(&p, &c) != 0)
