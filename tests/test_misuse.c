@@ -113,7 +113,7 @@ static const struct abort_row aborts[] = {
     { "fj_wg_done after the wait returned",    wg_done_after_wait,   "below zero" },
 };
 
-/* A forked child's body (support.h: run_forked): the row's call, which
+/* A forked child's body (support.h: expect_abort): the row's call, which
  * should abort; 0 if it returned. */
 static int call_row(const void *arg)
 {
