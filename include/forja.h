@@ -244,11 +244,12 @@ static inline void fj_sync(fj_group *g);
  *      nested: a group spawned into after it is synced before it;
  *    - the argument is copied at FJ_SPAWN: pointers in it must stay valid
  *      until FJ_SYNC, as with fj_spawn;
- *    - only FJ_SYNC or another worker runs an FJ_SPAWN's child: unlike
- *      fj_spawn's children, a helping fj_wg_wait does not run it (it makes it
- *      available to the others), so a task must not wait on a wait group
- *      for its own un-synced FJ_SPAWN children: on one worker, or with the
- *      others busy, that wait never ends.
+ *    - a helping fj_wg_wait in the body does not pop its un-synced
+ *      FJ_SPAWN children from the top as it pops fj_spawn's: it makes them
+ *      available to the other workers and takes the worker's queued tasks
+ *      from the oldest end, as a thief would. So a wait for one of them, or
+ *      for a task queued below them, ends on one worker too, but may first
+ *      run older queued tasks of the tasks below.
  *    - ret and type are copied bytewise: in C++ they must be trivially
  *      copyable (checked at compile time).
  *  FJ_SYNC is a GNU statement expression (quiet under -pedantic): like the

@@ -2,8 +2,10 @@
  * pool (more workers than the 2 CI cores), from 2 outside threads at once:
  * fib with results read back from thieves' slots, a task whose argument
  * and result are structs bigger than a register, a wide spawn loop past
- * the deque's capacity, fj_go between typed spawns, and typed calls from
- * outside any pool. Plain main, so it also runs under TSan, which checks
+ * the deque's capacity, fj_go between typed spawns, a tree whose tasks wait
+ * on a wait group for their own typed children before syncing them (the
+ * helping wait claims its own slots as a thief would, racing the real
+ * thieves: worker.c I5), and typed calls from outside any pool. Plain main, so it also runs under TSan, which checks
  * that a stolen child's writes (its result in the slot included)
  * happen-before its FJ_SYNC returns. Exit status 0: every result held. */
 #include <pthread.h>
@@ -25,6 +27,7 @@
 #define WIDE 9000
 #endif
 #define SUBMITTERS 2
+#define WTREE_DEPTH 9
 
 static fj_pool *pool;
 static atomic_long failures;
@@ -96,6 +99,27 @@ FJ_TASK(long, wide, long, n)
     return bad ? -bad : sum;
 }
 
+/* A binary tree of the given depth: each task waits for its two typed
+ * children on a wait group, then syncs them; returns the number of tasks. */
+struct wnode { int depth; fj_wg *parent; };
+
+FJ_TASK(long, wtree, struct wnode, n)
+{
+    long r = 1;
+    if (n.depth > 0) {
+        fj_wg wg = FJ_WG_INIT;
+        fj_wg_add(&wg, 2);
+        FJ_SPAWN(wtree, ((struct wnode){ n.depth - 1, &wg }));
+        FJ_SPAWN(wtree, ((struct wnode){ n.depth - 1, &wg }));
+        fj_wg_wait(&wg);                    /* runs or publishes them */
+        r += FJ_SYNC(wtree);
+        r += FJ_SYNC(wtree);
+    }
+    if (n.parent)
+        fj_wg_done(n.parent);
+    return r;
+}
+
 struct job { int kind; long arg, r; long *cells; };
 
 static void run_job(void *p)
@@ -104,6 +128,9 @@ static void run_job(void *p)
     switch (j->kind) {
     case 0:
         j->r = tfib((int)j->arg);
+        break;
+    case 3:
+        j->r = wtree((struct wnode){ (int)j->arg, NULL });
         break;
     case 1: {
         struct sums s = range_sums((struct range){ j->cells, 0, j->arg, { 0, 0 } });
@@ -118,11 +145,13 @@ static void run_job(void *p)
 
 static void check(struct job *j)
 {
+    static const char *const what[] = { "fib", "range sums", "wide", "waiting tree" };
     long want = j->kind == 0 ? fib_iter((int)j->arg)
               : j->kind == 1 ? (j->arg - 1) * j->arg * (2 * j->arg - 1) / 6
-                             : j->arg * (j->arg - 1);
+              : j->kind == 2 ? j->arg * (j->arg - 1)
+                             : (1L << (j->arg + 1)) - 1;
     if (j->r != want)
-        fail(j->kind == 0 ? "fib" : j->kind == 1 ? "range sums" : "wide", j->r, want);
+        fail(what[j->kind], j->r, want);
 }
 
 static void *submitter(void *arg)
@@ -130,8 +159,9 @@ static void *submitter(void *arg)
     intptr_t id = (intptr_t)arg;
     long *cells = calloc(4096, sizeof *cells);
     for (int r = 0; r < ROUNDS; r++) {
-        struct job j = { (int)((r + id) % 3), 0, 0, cells };
-        j.arg = j.kind == 0 ? FIB_N : j.kind == 1 ? 1000 + r % 3000 : WIDE;
+        struct job j = { (int)((r + id) % 4), 0, 0, cells };
+        j.arg = j.kind == 0 ? FIB_N : j.kind == 1 ? 1000 + r % 3000
+              : j.kind == 2 ? WIDE : WTREE_DEPTH;
         if (fj_run(pool, run_job, &j) != 0)
             fail("fj_run", -1, 0);
         check(&j);
@@ -163,7 +193,7 @@ int main(void)
     long wides = 0;
     for (int id = 0; id < SUBMITTERS; id++)
         for (int r = 0; r < ROUNDS; r++)
-            wides += (r + id) % 3 == 2;
+            wides += (r + id) % 4 == 2;
     if (atomic_load(&go_ran) != wides * ((WIDE + 999) / 1000))
         fail("fj_go between typed spawns", atomic_load(&go_ran), wides * ((WIDE + 999) / 1000));
     long f = atomic_load(&failures);

@@ -7,7 +7,8 @@
  *   paths      a child stolen and waited for; a full deque (children run at
  *              once, results kept on the thread's stack), mixed with queued
  *              ones; plain groups nested inside; fj_go and an in-task
- *              fj_wg_wait while a typed child is queued (worker.c I5).
+ *              fj_wg_wait while a typed child is queued, waiting for that
+ *              child or for a plain child below it (worker.c I5).
  *   misuse     in debug builds: FJ_SYNC of another task, FJ_SYNC without
  *              FJ_SPAWN, a body returning with an un-synced FJ_SPAWN, and a
  *              plain group synced across a typed spawn abort naming it.
@@ -384,9 +385,11 @@ Test(typed, spawns_after_one_run_at_once_stay_on_the_result_stack, .timeout = 60
     drop_pool(p);
 }
 
-/* Found in review: a helping wait with a typed child on top publishes it, so
- * another worker runs it during the wait (here the child is what the wait
- * waits for: forbidden on one worker, it ends on two only that way). */
+/* Found in review: a helping wait with a typed child on top must not pop it
+ * and sit on it (the waiter spun for ever). It publishes it for the other
+ * workers and claims its own public slots from the bottom as a thief would
+ * (worker.c I5), so a wait for the child itself ends on any number of
+ * workers, whichever worker runs it. */
 static fj_wg child_wg = FJ_WG_INIT;
 
 FJ_TASK(int, done_elsewhere, int, unused)
@@ -402,26 +405,81 @@ FJ_TASK(int, wait_for_published, int, unused)
     (void)unused;
     fj_wg_add(&child_wg, 1);
     FJ_SPAWN(done_elsewhere, 0);
-    fj_wg_wait(&child_wg);                  /* ends only if a thief ran it */
-    return FJ_SYNC(done_elsewhere) != fj_worker_id();
+    fj_wg_wait(&child_wg);                  /* the child ran meanwhile */
+    return FJ_SYNC(done_elsewhere);
 }
 
-struct pub_job { int other; };
+struct pub_job { int ran_on; };
 
 static void pub_root(void *p)
 {
-    ((struct pub_job *)p)->other = wait_for_published(0);
+    ((struct pub_job *)p)->ran_on = wait_for_published(0);
 }
 
-Test(typed, a_helping_wait_publishes_a_typed_child_for_other_workers, .timeout = 60)
+Test(typed, a_wait_for_a_typed_child_ends_on_1_and_2_workers, .timeout = 60)
 {
-    fj_pool *p = make_pool(2);
-    for (int i = 0; i < 10; i++) {
-        struct pub_job j = { 0 };
-        cr_assert_eq(fj_run(p, pub_root, &j), 0);
-        cr_assert_eq(j.other, 1, "round %d: the child ran on the waiting worker", i);
+    for (unsigned w = 1; w <= 2; w++) {
+        fj_pool *p = make_pool(w);
+        for (int i = 0; i < 10; i++) {
+            struct pub_job j = { -1 };
+            cr_assert_eq(fj_run(p, pub_root, &j), 0);
+            cr_assert(j.ran_on >= 0 && j.ran_on < (int)w,
+                      "%u workers, round %d: the child ran on worker %d", w, i, j.ran_on);
+        }
+        drop_pool(p);
     }
-    drop_pool(p);
+}
+
+/* A wait for a plain child queued below a typed one: the helping wait cannot
+ * pop through the typed slot, so on one worker it ended only once it took
+ * its own public slots from the bottom (hung before: found in session 6). */
+static fj_wg below_wg = FJ_WG_INIT;
+static atomic_int below_ran;
+
+static void release_below(void *unused)
+{
+    (void)unused;
+    atomic_fetch_add(&below_ran, 1);
+    fj_wg_done(&below_wg);
+}
+
+FJ_TASK(int, above_it, int, x)
+{
+    return x + 1;
+}
+
+FJ_TASK(int, wait_below_typed, int, x)
+{
+    fj_group g = FJ_GROUP_INIT;
+    fj_wg_add(&below_wg, 1);
+    fj_spawn(&g, release_below, NULL);      /* queued first: below */
+    FJ_SPAWN(above_it, x);                  /* the typed slot on top */
+    fj_wg_wait(&below_wg);
+    int r = FJ_SYNC(above_it);
+    fj_sync(&g);
+    return r;
+}
+
+struct below_job { int r; };
+
+static void below_root(void *p)
+{
+    ((struct below_job *)p)->r = wait_below_typed(41);
+}
+
+Test(typed, a_wait_for_a_plain_child_below_a_typed_one_ends_on_one_worker, .timeout = 60)
+{
+    for (unsigned w = 1; w <= 2; w++) {
+        fj_pool *p = make_pool(w);
+        atomic_store(&below_ran, 0);
+        for (int i = 0; i < 10; i++) {
+            struct below_job j = { 0 };
+            cr_assert_eq(fj_run(p, below_root, &j), 0);
+            cr_assert_eq(j.r, 42, "%u workers, round %d", w, i);
+        }
+        cr_assert_eq(atomic_load(&below_ran), 10);
+        drop_pool(p);
+    }
 }
 
 /* -------------------------------------------------------------- misuse */
