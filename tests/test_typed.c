@@ -467,7 +467,7 @@ static void below_root(void *p)
     ((struct below_job *)p)->r = wait_below_typed(41);
 }
 
-Test(typed, a_wait_for_a_plain_child_below_a_typed_one_ends_on_one_worker, .timeout = 60)
+Test(typed, a_wait_for_a_plain_child_below_a_typed_one_ends_on_1_and_2_workers, .timeout = 60)
 {
     for (unsigned w = 1; w <= 2; w++) {
         fj_pool *p = make_pool(w);
