@@ -244,12 +244,16 @@ static inline void fj_sync(fj_group *g);
  *      nested: a group spawned into after it is synced before it;
  *    - the argument is copied at FJ_SPAWN: pointers in it must stay valid
  *      until FJ_SYNC, as with fj_spawn;
- *    - a helping fj_wg_wait in the body does not pop its un-synced
- *      FJ_SPAWN children from the top as it pops fj_spawn's: it makes them
- *      available to the other workers and takes the worker's queued tasks
- *      from the oldest end, as a thief would. So a wait for one of them, or
- *      for a task queued below them, ends on one worker too, but may first
- *      run older queued tasks of the tasks below.
+ *    - a helping fj_wg_wait whose worker's newest queued task is an
+ *      un-synced FJ_SPAWN child (of this body or of a task below it) runs
+ *      neither that child nor anything queued below it, as it would run
+ *      fj_spawn's children: it makes them available to the other workers,
+ *      which take them oldest first. On a pool of one worker, where nobody
+ *      else would, the waiting worker takes them itself, oldest first, when
+ *      it finds nothing else to do. Each then runs on top of the waiting
+ *      task, so, as for any task a wait runs, it must not wait for what
+ *      that task does after its wait; and waits that each queue tasks
+ *      before waiting nest as deep on the stack as the queue is long.
  *    - ret and type are copied bytewise: in C++ they must be trivially
  *      copyable (checked at compile time).
  *  FJ_SYNC is a GNU statement expression (quiet under -pedantic): like the

@@ -2,7 +2,10 @@
  *
  * Words
  *   owner    the worker whose deque it is; it pushes and pops at the head.
- *   thief    any other worker; it claims slots at the tail.
+ *   thief    any other worker; it claims slots at the tail. (The owner itself
+ *            claims its own tail the same way in one case, as the only worker
+ *            of its pool waiting above a typed slot: worker.c I5. Nothing
+ *            here assumes the thief is another thread.)
  *   private  slots[split, head): only the owner reads or writes them.
  *   public   slots[tail, split): a thief may claim the one at tail.
  *   stolen   slots below tail that the owner has not popped yet.

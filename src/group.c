@@ -90,6 +90,11 @@ static void wait_stolen(fji_worker *w, fji_task *slot)
         uint32_t st = fji_slot_state(slot);     /* deque.c [D5] */
         if (st == FJI_SLOT_DONE)
             return;
+#ifndef NDEBUG
+        if ((st & ~FJI_SLOT_WAITER) == w->id + 1)  /* worker.c I5: it runs above us */
+            fji_die("fj_sync/FJ_SYNC: waiting for a child this worker claimed itself "
+                    "and has not finished (a forja bug: worker.c I5)");
+#endif
         if (st != FJI_SLOT_FRESH
             && fji_worker_leapfrog(w, (st & ~FJI_SLOT_WAITER) - 1)) {
             polls = 0;                          /* I2 */

@@ -6,8 +6,9 @@
  *
  * Find-work order (find()):
  *   1. its own deque, newest first: detached tasks left by finished tasks,
- *      or, inside a wait, children of the tasks suspended below it; with a
- *      typed slot on top, oldest first instead (I5);
+ *      or, inside a wait, children of the tasks suspended below it (above
+ *      a typed slot: none; a pool of one worker then claims them oldest
+ *      first, as a thief would, as its last resort: I5);
  *   2. the injection queues, starting with the one it last took from;
  *   3. one round of steals over the other workers, from a random start.
  * Own deque first keeps caches warm and stacks shallow; injection before
@@ -43,14 +44,22 @@
  *       detached slot goes directly above one (detail.h, typed tasks): a
  *       helping worker whose top slot is typed stops popping and publishes
  *       its private slots instead (so others can run them while it waits,
- *       and the park re-check sees no private work of its own), then claims
- *       its own public slots from the bottom as a thief would (so a wait
- *       for a task below its typed slots, or for the typed child itself,
- *       ends on one worker too; the claimed slots are popped later as
- *       stolen and DONE, as a thief's would be), and it claims one injected
- *       record at a time instead of a batch into its deque. All of this
- *       happens only inside a task (depth > 0): the idle loop never sees a
- *       typed slot (fji_worker_typed_top tests depth first).
+ *       and the park re-check sees no private work of its own), and it
+ *       claims one injected record at a time instead of a batch into its
+ *       deque. On a pool of one worker nobody else would run those slots,
+ *       so there, when it finds nothing else, it claims its own public
+ *       slots from the bottom as a thief would: a wait for a task queued
+ *       below the typed slot, or for the typed child itself, then ends as
+ *       it would with a thief. Such a slot is popped later, as stolen and
+ *       DONE, by a sync in a frame below the claiming wait (its typed slot
+ *       is at or above every claimed one), so no wait on a slot this worker
+ *       claimed ever starts before DONE (group.c wait_stolen checks it in
+ *       debug builds). Not with more workers: claiming the oldest slot
+ *       runs it on top of the waiting task, where it may wait for what
+ *       that task does after the wait (found in review: two programs that
+ *       ended on two workers hung). All of this happens only inside a task
+ *       (depth > 0): the idle loop never sees a typed slot
+ *       (fji_worker_typed_top tests depth first).
  * No orderings of its own: it calls the labelled protocols of deque.c,
  * inject.c and sleep.c.
  */
@@ -105,9 +114,9 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
     return false;
 }
 
-/* I5: the oldest public slot of our own deque, claimed as a thief claims it
- * (deque.c [D2], [D5]), so the top stays where the typed slot's FJ_SYNC
- * expects it. Not counted in the steal statistics. */
+/* I5, on a pool of one worker: the oldest public slot of our own deque,
+ * claimed as a thief claims it (deque.c [D2], [D5]), so the top stays where
+ * the typed slot's FJ_SYNC expects it. Not counted in the steal statistics. */
 static bool steal_own(fji_worker *w, fji_task *t, fji_task **slot)
 {
     while (fji_deque_has_public(&w->deque)) {   /* else steal would set splitreq */
@@ -122,23 +131,19 @@ static bool steal_own(fji_worker *w, fji_task *t, fji_task **slot)
 }
 
 /* Own deque: a task to run, or false (empty, or the top is stolen: skip the
- * deque, do not wait here). *slot: set when the task was claimed as a
- * thief would (I5), else left NULL. */
-static bool pop_own(fji_worker *w, fji_task *t, fji_task **slot)
+ * deque, do not wait here). */
+static bool pop_own(fji_worker *w, fji_task *t)
 {
     for (;;) {
         if (fji_worker_typed_top(w)) {
-            /* I5: a typed slot is its FJ_SYNC's to pop. Publish what is
-             * private, so that other workers can run it while this one
-             * waits, and take the oldest public slot from the bottom as a
-             * thief would: what the wait waits for may be there (even the
-             * typed child itself), and on one worker nobody else takes it. */
+            /* I5: a typed slot is its FJ_SYNC's. Publish what is private,
+             * so that other workers can run it while this one waits. */
             fji_hot *h = &w->deque.hot;
             if (h->top > h->split) {
                 fji_deque_publish_all(&w->deque);       /* CAS: sleep.c P1 */
                 fji_sleep_notify(&w->pool->sleep);
             }
-            return steal_own(w, t, slot);
+            return false;
         }
 
         fji_task *s;
@@ -192,7 +197,7 @@ static bool take_injected(fji_worker *w, fji_task *t)
 static bool find(fji_worker *w, fji_task *t, fji_task **slot)
 {
     *slot = NULL;
-    if (pop_own(w, t, slot))
+    if (pop_own(w, t))
         return true;
     fj_pool *p = w->pool;
     if (take_injected(w, t))
@@ -205,8 +210,10 @@ static bool find(fji_worker *w, fji_task *t, fji_task **slot)
             if (v != w->id && steal_one(w, &p->workers[v], t, slot))
                 return true;
         }
+        return false;
     }
-    return false;
+    /* I5: alone in the pool, nobody else will run what pop_own left. */
+    return fji_worker_typed_top(w) && steal_own(w, t, slot);
 }
 
 static void run_found(fji_worker *w, fji_task *t, fji_task *slot)

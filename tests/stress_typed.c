@@ -3,9 +3,10 @@
  * fib with results read back from thieves' slots, a task whose argument
  * and result are structs bigger than a register, a wide spawn loop past
  * the deque's capacity, fj_go between typed spawns, a tree whose tasks wait
- * on a wait group for their own typed children before syncing them (the
- * helping wait claims its own slots as a thief would, racing the real
- * thieves: worker.c I5), and typed calls from outside any pool. Plain main, so it also runs under TSan, which checks
+ * on a wait group for their own typed children before syncing them (on the
+ * 3-worker pool thieves run them; every other round goes to a second pool
+ * of one worker, whose helping waits claim their own slots as a thief
+ * would: worker.c I5), and typed calls from outside any pool. Plain main, so it also runs under TSan, which checks
  * that a stolen child's writes (its result in the slot included)
  * happen-before its FJ_SYNC returns. Exit status 0: every result held. */
 #include <pthread.h>
@@ -29,7 +30,7 @@
 #define SUBMITTERS 2
 #define WTREE_DEPTH 9
 
-static fj_pool *pool;
+static fj_pool *pool, *solo;             /* solo: one worker */
 static atomic_long failures;
 
 static void fail(const char *what, long got, long want)
@@ -162,7 +163,8 @@ static void *submitter(void *arg)
         struct job j = { (int)((r + id) % 4), 0, 0, cells };
         j.arg = j.kind == 0 ? FIB_N : j.kind == 1 ? 1000 + r % 3000
               : j.kind == 2 ? WIDE : WTREE_DEPTH;
-        if (fj_run(pool, run_job, &j) != 0)
+        fj_pool *on = j.kind == 3 && r % 8 >= 4 ? solo : pool;
+        if (fj_run(on, run_job, &j) != 0)
             fail("fj_run", -1, 0);
         check(&j);
         if (r % 50 == 0 && tfib(12) != fib_iter(12))  /* outside: runs at once */
@@ -174,8 +176,8 @@ static void *submitter(void *arg)
 
 int main(void)
 {
-    fj_config cfg = { .workers = 3 };
-    if (fj_pool_create(&pool, &cfg) != 0) {
+    fj_config cfg = { .workers = 3 }, one = { .workers = 1 };
+    if (fj_pool_create(&pool, &cfg) != 0 || fj_pool_create(&solo, &one) != 0) {
         fprintf(stderr, "stress_typed: fj_pool_create failed\n");
         return 1;
     }
@@ -188,7 +190,7 @@ int main(void)
     fj_stats s;
     if (fj_pool_stats(pool, &s) != 0)
         fail("fj_pool_stats", -1, 0);
-    if (fj_pool_destroy(pool) != 0)
+    if (fj_pool_destroy(pool) != 0 || fj_pool_destroy(solo) != 0)
         fail("fj_pool_destroy", -1, 0);
     long wides = 0;
     for (int id = 0; id < SUBMITTERS; id++)

@@ -387,9 +387,10 @@ Test(typed, spawns_after_one_run_at_once_stay_on_the_result_stack, .timeout = 60
 
 /* Found in review: a helping wait with a typed child on top must not pop it
  * and sit on it (the waiter spun for ever). It publishes it for the other
- * workers and claims its own public slots from the bottom as a thief would
- * (worker.c I5), so a wait for the child itself ends on any number of
- * workers, whichever worker runs it. */
+ * workers; alone in its pool, it claims its own public slots from the
+ * bottom as a thief would (worker.c I5). So a wait for the child itself
+ * ends on one worker and on two. The child's result differs from its
+ * argument, so a result not read back from the slot would show. */
 static fj_wg child_wg = FJ_WG_INIT;
 
 FJ_TASK(int, done_elsewhere, int, unused)
@@ -397,7 +398,7 @@ FJ_TASK(int, done_elsewhere, int, unused)
     (void)unused;
     int id = fj_worker_id();
     fj_wg_done(&child_wg);
-    return id;
+    return id + 100;
 }
 
 FJ_TASK(int, wait_for_published, int, unused)
@@ -423,16 +424,16 @@ Test(typed, a_wait_for_a_typed_child_ends_on_1_and_2_workers, .timeout = 60)
         for (int i = 0; i < 10; i++) {
             struct pub_job j = { -1 };
             cr_assert_eq(fj_run(p, pub_root, &j), 0);
-            cr_assert(j.ran_on >= 0 && j.ran_on < (int)w,
-                      "%u workers, round %d: the child ran on worker %d", w, i, j.ran_on);
+            cr_assert(j.ran_on >= 100 && j.ran_on < 100 + (int)w,
+                      "%u workers, round %d: the child returned %d", w, i, j.ran_on);
         }
         drop_pool(p);
     }
 }
 
 /* A wait for a plain child queued below a typed one: the helping wait cannot
- * pop through the typed slot, so on one worker it ended only once it took
- * its own public slots from the bottom (hung before: found in session 6). */
+ * pop through the typed slot, so on one worker it ends only because it
+ * claims its own public slots from the bottom (it hung before that). */
 static fj_wg below_wg = FJ_WG_INIT;
 static atomic_int below_ran;
 
@@ -480,6 +481,76 @@ Test(typed, a_wait_for_a_plain_child_below_a_typed_one_ends_on_1_and_2_workers, 
         cr_assert_eq(atomic_load(&below_ran), 10);
         drop_pool(p);
     }
+}
+
+/* Found in review of the own claims: with more than one worker a waiting
+ * worker must leave its typed child, and what is queued below it, to the
+ * others. Claimed by the waiter, the task runs on top of it, and both
+ * programs below hung on two workers while they end when a thief runs it. */
+static fj_wg cw_a = FJ_WG_INIT, cw_b = FJ_WG_INIT;
+
+FJ_TASK(int, waits_for_parent, int, x)      /* needs the parent after its wait */
+{
+    fj_wg_done(&cw_a);
+    fj_wg_wait(&cw_b);
+    return x + 1;
+}
+
+FJ_TASK(int, parent_continues, int, x)
+{
+    fj_wg_add(&cw_a, 1);
+    fj_wg_add(&cw_b, 1);
+    FJ_SPAWN(waits_for_parent, x);
+    fj_wg_wait(&cw_a);
+    fj_wg_done(&cw_b);
+    return FJ_SYNC(waits_for_parent);
+}
+
+static fj_wg older_c = FJ_WG_INIT, older_x = FJ_WG_INIT;
+
+static void older_sibling(void *unused)     /* needs the caller after A */
+{
+    (void)unused;
+    fj_wg_wait(&older_c);
+}
+
+FJ_TASK(int, releases_x, int, x)
+{
+    fj_wg_done(&older_x);
+    return x + 1;
+}
+
+FJ_TASK(int, waits_for_own_child, int, x)
+{
+    fj_wg_add(&older_x, 1);
+    FJ_SPAWN(releases_x, x);
+    fj_wg_wait(&older_x);
+    return FJ_SYNC(releases_x);
+}
+
+struct two_job { int a, b; };
+
+static void two_root(void *p)
+{
+    struct two_job *j = p;
+    j->a = parent_continues(41);
+    fj_group g = FJ_GROUP_INIT;
+    fj_wg_add(&older_c, 1);
+    fj_spawn(&g, older_sibling, NULL);      /* older than A's typed child */
+    j->b = waits_for_own_child(41);
+    fj_wg_done(&older_c);
+    fj_sync(&g);
+}
+
+Test(typed, on_two_workers_a_waiter_leaves_its_queued_tasks_to_the_other, .timeout = 60)
+{
+    fj_pool *p = make_pool(2);
+    for (int i = 0; i < 200; i++) {
+        struct two_job j = { 0, 0 };
+        cr_assert_eq(fj_run(p, two_root, &j), 0);
+        cr_assert(j.a == 42 && j.b == 42, "round %d: %d %d", i, j.a, j.b);
+    }
+    drop_pool(p);
 }
 
 /* -------------------------------------------------------------- misuse */

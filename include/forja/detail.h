@@ -270,9 +270,9 @@ static inline void fj_sync(fj_group *g)
  * runs, which leaves the top as it found it, and nothing leaves a detached
  * slot directly above a typed one: in-pool fj_go and a helping worker's batch
  * from the injection queue use the deque only when the top slot is not typed,
- * and a helping worker whose top slot is typed publishes instead of popping,
- * then claims its own public slots from the bottom as a thief would
- * (src/go.c, src/worker.c I5). The previous un-synced spawn comes from the
+ * and a helping worker whose top slot is typed publishes instead of popping
+ * (alone in its pool, it then claims its own public slots from the bottom
+ * as a thief would: src/go.c, src/worker.c I5). The previous un-synced spawn comes from the
  * chain in arg, not from the slot below: a helping wait may pop slots of the
  * tasks below, so a body's slots need not be contiguous (found in review).
  * A full deque (or no pool) runs the child at once, keeps its result on a
