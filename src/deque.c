@@ -116,17 +116,6 @@ uint32_t fji_deque_size(const fji_deque *d)
     return HEAD(&d->hot);
 }
 
-fji_task *fji_deque_reserve(fji_deque *d)
-{
-    fji_hot *w = &d->hot;
-    return w->top == w->end ? NULL : w->top;
-}
-
-void fji_deque_commit(fji_deque *d)
-{
-    d->hot.top++;                               /* private until published */
-}
-
 /* Move split up to ns (> split, <= head). */
 static void publish_to(fji_deque *d, uint32_t ns)
 {
@@ -158,16 +147,13 @@ void fji_deque_publish_all(fji_deque *d)
         publish_to(d, HEAD(w));
 }
 
-int fji_deque_pop(fji_deque *d, fji_task **slot)
+/* fji_deque_pop (deque.h) when no slot is private. */
+int fji_deque_pop_public(fji_deque *d, fji_task **slot)
 {
     fji_hot *w = &d->hot;
     uint32_t h = HEAD(w);
     if (h == 0)
         return FJI_POP_EMPTY;
-    if (w->top > w->split) {                    /* private: the inline path */
-        *slot = --w->top;
-        return FJI_POP_TASK;
-    }
     for (;;) {                                  /* I4: h == split */
         uint64_t ts = fji_load_acquire_64(&d->ts);  /* [D2]: sees claims; the
                                                        take-back CAS [D3] validates it */

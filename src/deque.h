@@ -24,12 +24,32 @@ enum { FJI_POP_EMPTY, FJI_POP_TASK, FJI_POP_STOLEN };
 int  fji_deque_init(fji_deque *d, uint32_t cap);     /* 0 or ENOMEM */
 void fji_deque_fini(fji_deque *d);
 
-/* Owner only. */
-fji_task *fji_deque_reserve(fji_deque *d);          /* NULL: full */
-void fji_deque_commit(fji_deque *d);                /* push the reserved slot */
+/* Owner only. reserve, commit and pop's private case are plain loads and
+ * stores of the owner's fields (deque.c I1), inline for the worker loop. */
+static inline fji_task *fji_deque_reserve(fji_deque *d)    /* NULL: full */
+{
+    fji_hot *w = &d->hot;
+    return w->top == w->end ? NULL : w->top;
+}
+
+static inline void fji_deque_commit(fji_deque *d)          /* push the reserved slot */
+{
+    d->hot.top++;                               /* private until published */
+}
+
 bool fji_deque_publish_half(fji_deque *d);          /* false: nothing private */
 void fji_deque_publish_all(fji_deque *d);
-int  fji_deque_pop(fji_deque *d, fji_task **slot);
+int  fji_deque_pop_public(fji_deque *d, fji_task **slot);  /* pop's other cases */
+
+static inline int fji_deque_pop(fji_deque *d, fji_task **slot)
+{
+    fji_hot *w = &d->hot;
+    if (w->top > w->split) {                    /* private: the inline path */
+        *slot = --w->top;
+        return FJI_POP_TASK;
+    }
+    return fji_deque_pop_public(d, slot);
+}
 void fji_deque_drop_stolen(fji_deque *d);
 uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
 
