@@ -50,6 +50,7 @@ static inline int fji_deque_pop(fji_deque *d, fji_task **slot)
     }
     return fji_deque_pop_public(d, slot);
 }
+
 void fji_deque_drop_stolen(fji_deque *d);
 uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
 

@@ -125,7 +125,8 @@ static bool steal_own(fji_worker *w, fji_task *t, fji_task **slot)
             return true;
         if (r == 0)
             return false;
-        /* r < 0: a thief claimed first; look again */
+        /* r < 0: the CAS lost to another claim (no other worker can make
+         * one on a pool of one; kept so the loop is right regardless) */
     }
     return false;
 }

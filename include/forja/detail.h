@@ -272,9 +272,10 @@ static inline void fj_sync(fj_group *g)
  * from the injection queue use the deque only when the top slot is not typed,
  * and a helping worker whose top slot is typed publishes instead of popping
  * (alone in its pool, it then claims its own public slots from the bottom
- * as a thief would: src/go.c, src/worker.c I5). The previous un-synced spawn comes from the
- * chain in arg, not from the slot below: a helping wait may pop slots of the
- * tasks below, so a body's slots need not be contiguous (found in review).
+ * as a thief would: src/go.c, src/worker.c I5). The previous un-synced
+ * spawn comes from the chain in arg, not from the slot below: a helping wait
+ * may pop slots of the tasks below, so a body's slots need not be
+ * contiguous (found in review).
  * A full deque (or no pool) runs the child at once, keeps its result on a
  * per-thread stack (src/group.c) and sets fji_t_ to NULL, which is below
  * every split (fji_outside's split is the highest address).
