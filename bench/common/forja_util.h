@@ -34,6 +34,18 @@ static inline fj_pool *bench_forja_pool(int threads)
     return pool;
 }
 
+/* The timed region of a forja program: fj_run(pool, fn, arg) between the
+ * clocks; an error fails the run. Returns the elapsed times. */
+static inline bench_clock bench_forja_run(fj_pool *pool, fj_fn fn, void *arg)
+{
+    bench_clock c = bench_start();
+    int rc = fj_run(pool, fn, arg);
+    bench_clock e = bench_stop(c);
+    if (rc != 0)
+        bench_fail("fj_run: error %d", rc);
+    return e;
+}
+
 static inline void bench_forja_done(fj_pool *pool)
 {
     const char *env = getenv("FORJA_BENCH_STATS");

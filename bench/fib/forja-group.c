@@ -13,11 +13,7 @@ int main(int argc, char **argv)
     bench_args(argc, argv, &threads, &n);
     fj_pool *pool = bench_forja_pool(threads);
     struct fib_arg a = { n, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, fib_task, &a);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, fib_task, &a);
     fib_check(n, a.r);
     bench_report_u64("fib", threads, n, a.r, e);
     bench_forja_done(pool);

@@ -11,11 +11,7 @@ int main(int argc, char **argv)
     bench_args(argc, argv, &threads, &n);
     fj_pool *pool = bench_forja_pool(threads);
     struct fib_arg j = { n, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, fib_t_root, &j);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, fib_t_root, &j);
     fib_check(n, j.r);
     bench_report_u64("fib", threads, n, j.r, e);
     bench_forja_done(pool);

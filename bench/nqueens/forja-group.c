@@ -41,11 +41,7 @@ int main(int argc, char **argv)
     nq_args(n);
     fj_pool *pool = bench_forja_pool(threads);
     struct nq_task root = { (int)n, 0, 0, { { 0 } } };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, nq_task, &root);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, nq_task, &root);
     nq_check(n, root.count);
     bench_report_u64("nqueens", threads, n, root.count, e);
     bench_forja_done(pool);

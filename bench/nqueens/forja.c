@@ -67,11 +67,7 @@ int main(int argc, char **argv)
     nq_args(n);
     fj_pool *pool = bench_forja_pool(threads);
     struct nq_job j = { (int)n, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, nq_root, &j);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, nq_root, &j);
     nq_check(n, j.count);
     bench_report_u64("nqueens", threads, n, j.count, e);
     bench_forja_done(pool);

@@ -37,11 +37,7 @@ int main(int argc, char **argv)
     skynet_args(n);
     fj_pool *pool = bench_forja_pool(threads);
     struct sk root = { 0, (uint64_t)n, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, sk_task, &root);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, sk_task, &root);
     skynet_check(n, root.sum);
     bench_report_u64("skynet", threads, n, root.sum, e);
     bench_forja_done(pool);

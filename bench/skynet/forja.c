@@ -35,11 +35,7 @@ int main(int argc, char **argv)
     skynet_args(n);
     fj_pool *pool = bench_forja_pool(threads);
     struct sk_job j = { { 0, (uint64_t)n }, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, sk_root, &j);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, sk_root, &j);
     skynet_check(n, j.sum);
     bench_report_u64("skynet", threads, n, j.sum, e);
     bench_forja_done(pool);

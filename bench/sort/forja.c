@@ -65,11 +65,7 @@ int main(int argc, char **argv)
     fj_pool *pool = bench_forja_pool(threads);
     sort_data d = sort_input(n);
     struct msort_arg root = { d.a, d.tmp, (size_t)n };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, psort, &root);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, psort, &root);
     sort_done(&d, threads, e);
     bench_forja_done(pool);
     return 0;

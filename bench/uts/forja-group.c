@@ -77,11 +77,7 @@ int main(int argc, char **argv)
     struct uts_root root = { n, calloc((size_t)n + 1, sizeof(struct uts_node)), 0 };
     if (!root.kids)
         bench_fail("out of memory");
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, uts_root_task, &root);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, uts_root_task, &root);
     uts_check(n, root.count);
     bench_report_u64("uts", threads, n, root.count, e);
     free(root.kids);

@@ -55,11 +55,7 @@ int main(int argc, char **argv)
     bench_args(argc, argv, &threads, &n);
     fj_pool *pool = bench_forja_pool(threads);
     struct uts_job j = { n, 0 };
-    bench_clock c = bench_start();
-    int rc = fj_run(pool, uts_job_run, &j);
-    bench_clock e = bench_stop(c);
-    if (rc != 0)
-        bench_fail("fj_run: error %d", rc);
+    bench_clock e = bench_forja_run(pool, uts_job_run, &j);
     uts_check(n, j.count);
     bench_report_u64("uts", threads, n, j.count, e);
     bench_forja_done(pool);
