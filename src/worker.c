@@ -116,19 +116,14 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 
 /* I5, on a pool of one worker: the oldest public slot of our own deque,
  * claimed as a thief claims it (deque.c [D2], [D5]), so the top stays where
- * the typed slot's FJ_SYNC expects it. Not counted in the steal statistics. */
+ * the typed slot's FJ_SYNC expects it. has_public first: a steal that finds
+ * nothing public would set our own splitreq. No other worker can win the
+ * claim; a lost one would just be retried by the caller's loop. Not counted
+ * in the steal statistics. */
 static bool steal_own(fji_worker *w, fji_task *t, fji_task **slot)
 {
-    while (fji_deque_has_public(&w->deque)) {   /* else steal would set splitreq */
-        int r = fji_deque_steal(&w->deque, w->id, t, slot);
-        if (r > 0)
-            return true;
-        if (r == 0)
-            return false;
-        /* r < 0: the CAS lost to another claim (no other worker can make
-         * one on a pool of one; kept so the loop is right regardless) */
-    }
-    return false;
+    return fji_deque_has_public(&w->deque)
+        && fji_deque_steal(&w->deque, w->id, t, slot) > 0;
 }
 
 /* Own deque: a task to run, or false (empty, or the top is stolen: skip the
