@@ -3,7 +3,7 @@
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
  * with its output collected, and, for the Criterion suites, make_pool,
- * drop_pool and expect_abort.
+ * drop_pool, expect_abort and suite_main.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
@@ -244,6 +244,23 @@ __attribute__((unused)) static int run_self(const char *const *vars, char *out, 
 }
 
 #ifdef CRITERION_H_
+/* main() of a suite that runs itself again as a child (run_self): with the
+ * environment variable mode_var set, run child_main(its value) instead of
+ * Criterion and exit with what it returns. */
+__attribute__((unused)) static int suite_main(int argc, char *argv[], const char *mode_var,
+                                              int (*child_main)(const char *))
+{
+    const char *mode = getenv(mode_var);
+    if (mode)
+        return child_main(mode);
+    struct criterion_test_set *tests = criterion_initialize();
+    int result = 0;
+    if (criterion_handle_args(argc, argv, true))
+        result = !criterion_run_all_tests(tests);
+    criterion_finalize(tests);
+    return result;
+}
+
 struct abort_call { int (*child)(const void *); const void *arg; };
 
 /* expect_abort's child process: SIGABRT back to its default (Criterion

@@ -440,15 +440,7 @@ static int child_main(const char *mode)
 
 int main(int argc, char *argv[])
 {
-    const char *mode = getenv("FORJA_ALLOC_CHILD");
-    if (mode)
-        return child_main(mode);
-    struct criterion_test_set *tests = criterion_initialize();
-    int result = 0;
-    if (criterion_handle_args(argc, argv, true))
-        result = !criterion_run_all_tests(tests);
-    criterion_finalize(tests);
-    return result;
+    return suite_main(argc, argv, "FORJA_ALLOC_CHILD", child_main);
 }
 
 Test(alloc, forja_fail_alloc_in_a_forked_childs_environment_fails_create_from_the_nth_allocation,
