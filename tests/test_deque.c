@@ -3,7 +3,8 @@
  * Thief side: steal, splitreq, the stolen-slot handshake [D5].
  * Checks I1-I4 through their consequences: LIFO for the owner, oldest first for
  * thieves, every task taken exactly once, a stolen slot handed back only DONE.
- * The racy cases run again, bigger, in stress_deque.c (also under TSan). */
+ * The owner-and-thieves race is deque_race.h, run again, bigger, by
+ * stress_deque.c (also under TSan). */
 #include <criterion/criterion.h>
 
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "deque.h"
+#include "deque_race.h"
 
 static fji_deque dq;              /* each Criterion test is its own process */
 static fji_group a_group;         /* any non-NULL group: a joinable child */
@@ -310,136 +312,32 @@ Test(deque, owner_sleeping_on_a_stolen_slot_is_woken_by_mark_done, .timeout = 30
 
 /* ------------------------------------------- owner and two thieves race */
 
-enum { RACE_TASKS = 200000, THIEVES = 2 };
+enum { RACE_TASKS = 200000 };
 
-static atomic_uchar taken[RACE_TASKS];
-static atomic_int stop;
-static atomic_long bad;               /* field mismatches seen by any thread */
-static atomic_long by_thieves, by_owner;
-
-static fji_group *group_of(uintptr_t id)
+/* deque_race.h; burst_max 1: push one, publish it, pop: a race for the last
+ * task each time. */
+static void race(uint32_t cap, unsigned burst_max, unsigned long seed)
 {
-    return (id & 1) ? NULL : &a_group;   /* odd: detached, even: joinable */
-}
-
-static void record(uintptr_t id, fj_fn fn, fji_group *g)
-{
-    if (id >= RACE_TASKS || fn != dummy_fn || g != group_of(id)) {
-        atomic_fetch_add(&bad, 1);
-        return;
-    }
-    atomic_fetch_add(&taken[id], 1);
-}
-
-static void *thief(void *p)
-{
-    uint32_t me = (uint32_t)(uintptr_t)p;
-    unsigned misses = 0;
-    while (!atomic_load_explicit(&stop, memory_order_acquire)) {
-        fji_task out, *slot = NULL;
-        int r = fji_deque_steal(&dq, me, &out, &slot);
-        if (r == 1) {
-            record((uintptr_t)out.arg, out.fn, out.group);
-            atomic_fetch_add(&by_thieves, 1);
-            if (out.group)
-                fji_slot_mark_done(slot);       /* [D5]: the child "ran" */
-        } else if (r == 0 && ++misses % 64 == 0) {
-            sched_yield();
-        }
-    }
-    return NULL;
-}
-
-static void owner_pop(unsigned long *rng, int *emptied)
-{
-    fji_task *slot = NULL;
-    int r = fji_deque_pop(&dq, &slot);
-    if (r == FJI_POP_EMPTY) {
-        *emptied = 1;
-        return;
-    }
-    if (r == FJI_POP_TASK) {
-        record((uintptr_t)slot->arg, slot->fn, slot->group);
-        atomic_fetch_add(&by_owner, 1);
-        return;
-    }
-    /* STOLEN: wait for DONE, by sleeping or by spinning. */
-    *rng = *rng * 6364136223846793005ul + 1442695040888963407ul;
-    if ((*rng >> 33) & 1) {
-        fji_slot_sleep_until_done(slot);
-    } else {
-        while ((fji_slot_state(slot) & ~FJI_SLOT_WAITER) != FJI_SLOT_DONE)
-            sched_yield();
-    }
-    fji_deque_drop_stolen(&dq);
-}
-
-/* burst_max 1: push one, publish it, pop: a race for the last task each time. */
-static void race(uint32_t cap, unsigned burst_max)
-{
-    init(cap);
-    pthread_t th[THIEVES];
-    for (uintptr_t i = 0; i < THIEVES; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, thief, (void *)i), 0);
-
-    unsigned long rng = 12345;
-    uintptr_t next = 0;
-    unsigned round = 0;
-    while (next < RACE_TASKS) {
-        rng = rng * 6364136223846793005ul + 1442695040888963407ul;
-        unsigned npush = 1 + (unsigned)((rng >> 33) % burst_max);
-        unsigned npop = 1 + (unsigned)((rng >> 45) % burst_max);
-        for (unsigned k = 0; k < npush && next < RACE_TASKS; k++) {
-            fji_task *t = fji_deque_reserve(&dq);
-            if (!t)
-                break;
-            t->fn = dummy_fn;
-            t->arg = (void *)next;
-            t->group = group_of(next);
-            t->flags = 0;
-            fji_deque_commit(&dq);
-            next++;
-        }
-        if (burst_max == 1 || ++round % 61 == 0)
-            fji_deque_publish_all(&dq);
-        else if (splitreq(&dq))
-            fji_deque_publish_half(&dq);
-        int emptied = 0;
-        for (unsigned k = 0; k < npop && !emptied; k++)
-            owner_pop(&rng, &emptied);
-    }
-    for (int emptied = 0; !emptied;)
-        owner_pop(&rng, &emptied);
-
-    atomic_store_explicit(&stop, 1, memory_order_release);
-    for (int i = 0; i < THIEVES; i++)
-        pthread_join(th[i], NULL);
-
-    cr_assert_eq(atomic_load(&bad), 0, "a taken task had fields of another");
-    long missing = 0, twice = 0;
-    for (size_t i = 0; i < RACE_TASKS; i++) {
-        unsigned c = atomic_load(&taken[i]);
-        missing += c == 0;
-        twice += c > 1;
-    }
-    cr_assert_eq(missing, 0, "%ld tasks never taken", missing);
-    cr_assert_eq(twice, 0, "%ld tasks taken more than once", twice);
-    cr_assert_eq(atomic_load(&by_owner) + atomic_load(&by_thieves), RACE_TASKS);
-    cr_assert_eq(fji_deque_size(&dq), 0);
-    fini();
+    struct deque_race_result r;
+    cr_assert_eq(deque_race(cap, burst_max, seed, RACE_TASKS, &r), 0, "race set-up failed");
+    cr_assert_eq(r.bad, 0, "a taken task had fields of another");
+    cr_assert_eq(r.missing, 0, "%ld tasks never taken", r.missing);
+    cr_assert_eq(r.twice, 0, "%ld tasks taken more than once", r.twice);
+    cr_assert_eq(r.by_owner + r.by_thieves, RACE_TASKS);
+    cr_assert_eq(r.left, 0);
 }
 
 Test(deque, steal_and_pop_never_return_the_same_task, .timeout = 60)
 {
-    race(256, 8);
+    race(256, 8, 12345);
 }
 
 Test(deque, steal_and_pop_racing_for_the_last_task_take_it_exactly_once, .timeout = 60)
 {
-    race(16, 1);
+    race(16, 1, 12345);
 }
 
 Test(deque, exactly_once_holds_when_the_deque_keeps_filling_up, .timeout = 60)
 {
-    race(8, 12);
+    race(8, 12, 12345);
 }
