@@ -303,7 +303,11 @@ typedef void (*fj_range_fn)(size_t lo, size_t hi, void *arg);
  *  Returns  0 (also for begin == end: body is not called). EINVAL: begin > end
  *           or body is NULL. ECANCELED / ENOMEM: as fj_run, from outside.
  *  Threads  Any. From outside the pool the caller sleeps until done; from a
- *           task the worker takes part. */
+ *           task the worker takes part. A call from outside hands the loop
+ *           to a worker and the caller waits: it spins for about 20 us, then
+ *           sleeps and is woken by the worker that ends the loop (about
+ *           20 us more on a virtual machine). For many short loops, make the
+ *           calls from inside one fj_run task instead (bench/handoff.c). */
 int fj_for(fj_pool *pool, size_t begin, size_t end, size_t grain,
            fj_range_fn body, void *arg);
 
