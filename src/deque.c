@@ -20,7 +20,7 @@
  * every spawn+sync pair, about as long as the pair's useful work. In a split
  * deque (Dinan et al., SC'09; Lace, van Dijk & van de Pol, Euro-Par'14) new
  * tasks are private, and the owner moves the split to make some public only
- * when a thief asks (splitreq). Pushing and popping private slots is plain
+ * when a thief asks ([D6]). Pushing and popping private slots is plain
  * loads and stores (the inline half in include/forja/detail.h); the atomic
  * protocol runs only when a thief is hungry.
  * Unlike Lace, every change of ts is a CAS, by the owner as well as by
@@ -64,10 +64,26 @@
  *        holds a thief id and futex-waits on the word; the thief's exchange
  *        returns the bit and it wakes the owner: no lost wake-up, no timeout.
  *        A detached task (group NULL) is marked DONE as soon as it is copied.
- *   [D6] splitreq: a thief that finds nothing public sets it (relaxed, read
- *        first so an already set flag costs no cache-line transfer); the
- *        owner reads it on every spawn (detail.h) and publishes half its
- *        private slots. Only a hint: losing one costs a retry, not a task.
+ *   [D6] the request for work (fji_deque_ask): a thief that finds nothing
+ *        public (or a worker about to park: sleep.c [S3]) CASes splitreq
+ *        0 -> 1 (seq-cst, so acquire; read first, so that a pending request
+ *        costs no cache-line transfer) and, if it won, stores limit = slots
+ *        (relaxed). The owner's spawns test top >= limit (detail.h), so the
+ *        next spawn takes the slow path, pushes, and answers
+ *        (fji_deque_publish_half): limit = end (relaxed), then splitreq = 0
+ *        (release), then publishes the older half of its private slots (the
+ *        new child included) with a CAS [D1].
+ *        No request is lost for good. While splitreq is 1, limit is
+ *        lowered, or its store is on the way, or the owner is answering:
+ *        the one thief whose CAS won stores it; the owner raises limit only
+ *        when it answers, before it clears splitreq; and a thief's CAS that
+ *        reads that clear (acquire from the release) puts its own store of
+ *        limit after the owner's in limit's modification order, so the
+ *        owner cannot overwrite it. (tests/model/deque.pml checks this
+ *        invariant; clearing splitreq before raising limit breaks it.)
+ *        The CAS also makes one thief per request write the owner's hot
+ *        line, whatever the number of hungry thieves. Only a hint: an
+ *        unanswered request costs time, never a task.
  *
  * Checked by: tests/test_deque.c, tests/stress_deque.c (also under TSan), and
  * the model in tests/model/.
@@ -102,6 +118,7 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
         d->hot.slots[i].state = FJI_SLOT_FRESH;
     d->hot.top = d->hot.split = d->hot.slots;
     d->hot.end = d->hot.slots + cap;
+    d->hot.limit = d->hot.end;
     return 0;
 }
 
@@ -129,10 +146,19 @@ static void publish_to(fji_deque *d, uint32_t ns)
     d->hot.split = d->hot.slots + ns;
 }
 
+void fji_deque_ask(fji_deque *d)
+{
+    fji_hot *w = &d->hot;
+    if (!fji_load_relaxed_32(&w->splitreq)                  /* [D6] */
+        && fji_cas_seq_cst_32(&w->splitreq, 0, 1))          /* [D6] */
+        fji_store_relaxed_ptr((void **)&w->limit, w->slots);
+}
+
 bool fji_deque_publish_half(fji_deque *d)
 {
     fji_hot *w = &d->hot;
-    fji_store_relaxed_32(&w->splitreq, 0);      /* [D6] consume the request */
+    fji_store_relaxed_ptr((void **)&w->limit, w->end);      /* [D6] answer: */
+    fji_store_release_32(&w->splitreq, 0);                  /* limit, then splitreq */
     uint32_t s = SPLIT(w), h = HEAD(w);
     if (h == s)
         return false;
@@ -188,8 +214,7 @@ int fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot
     uint64_t ts = fji_load_acquire_64(&d->ts);  /* [D1] with the owner's CAS */
     uint32_t t = TS_TAIL(ts);
     if (t >= TS_SPLIT(ts)) {
-        if (!fji_load_relaxed_32(&d->hot.splitreq))     /* [D6] */
-            fji_store_relaxed_32(&d->hot.splitreq, 1);
+        fji_deque_ask(d);                       /* [D6] */
         return 0;
     }
     if (!fji_cas_seq_cst_64(&d->ts, ts, TS(t + 1, TS_SPLIT(ts))))   /* [D2] */

@@ -7,8 +7,8 @@
 
 #include "forja.h"
 
-/* The deque: the owner's fields (detail.h's fji_hot: slots, head, split, cap,
- * splitreq) and, on its own cache line, the word thieves CAS. */
+/* The deque: the owner's fields (detail.h's fji_hot: slots, head, split, end,
+ * limit, splitreq) and, on its own cache line, the word thieves CAS. */
 typedef struct fji_deque {
     fji_hot hot;
     _Alignas(64) uint64_t ts;     /* tail << 32 | split: see deque.c */
@@ -37,7 +37,7 @@ static inline void fji_deque_commit(fji_deque *d)          /* push the reserved 
     d->hot.top++;                               /* private until published */
 }
 
-bool fji_deque_publish_half(fji_deque *d);          /* false: nothing private */
+bool fji_deque_publish_half(fji_deque *d);          /* answers [D6]; false: nothing private */
 void fji_deque_publish_all(fji_deque *d);
 int  fji_deque_pop_public(fji_deque *d, fji_task **slot);  /* pop's other cases */
 
@@ -57,6 +57,7 @@ uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
 /* Any thread. */
 int  fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot);
 bool fji_deque_has_public(const fji_deque *d);
+void fji_deque_ask(fji_deque *d);                   /* request work ([D6]) */
 
 /* The stolen-slot handshake ([D5]). */
 void     fji_slot_mark_done(fji_task *slot);              /* thief */

@@ -11,8 +11,9 @@
  * Lazy (grain 0): split only when another worker is hungry. A piece runs its
  * range in chunks and, before each chunk, looks at its worker's splitreq
  * flag - set by a thief that found no public work on this worker (deque.c
- * [D6]). If set, it spawns the right half of what remains (the spawn
- * publishes it at once, detail.h) and carries on with the left half.
+ * [D6]). If set, it spawns the right half of what remains (the spawn sees
+ * the thief's lowered limit and publishes it at once, detail.h) and carries
+ * on with the left half.
  * A hungry thief waits up to one chunk for its answer, so chunks are sized
  * by time: they start at 1 iteration (or at the size of the chunk that was
  * running when the piece was split off) and double while a chunk takes less

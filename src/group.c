@@ -5,8 +5,9 @@
  * calls here when
  *   - fj_spawn runs outside any pool, or the deque is full: the child runs
  *     inline (serial elision; I5 in deque.c);
- *   - a thief asked for work (splitreq): publish half the private slots and
- *     run the wake-up check (sleep.c: the publish CAS is P1);
+ *   - a thief asked for work (limit lowered, deque.c [D6]): push as usual,
+ *     then publish half the private slots, the new one included, and run
+ *     the wake-up check (sleep.c: the publish CAS is P1);
  *   - fj_sync finds the top slot public or stolen: take it back, or wait.
  *
  * A group is owner-only (fji_group in detail.h): pending counts the children
@@ -59,28 +60,42 @@ fji_group fji_typed_group;         /* every typed slot's group: "typed tasks" be
 #define SYNC_YIELDS 256u           /* then polls with sched_yield: a thief that
                                       was preempted gets the CPU back */
 
+/* Answer a thief's request (deque.c [D6]) after a push: fj_spawn's slow
+ * path below, and FJ_SPAWN's (detail.h FJI_TASK_PUSH). */
+void fji_spawn_answer(fji_hot *h)
+{
+    fji_worker *w = (fji_worker *)(void *)h;
+    if (fji_deque_publish_half(&w->deque))
+        fji_sleep_notify(&w->pool->sleep);      /* sleep.c P2-P3 */
+}
+
 void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
 {
-    (void)g;                       /* inline children are never pending */
     if (h == &fji_outside) {
         fn(arg);                   /* outside any pool: a plain call */
         return;
     }
-    fji_count_task(h);             /* deque full: run the child now */
-    fji_task_run_child((fji_worker *)(void *)h, fn, arg);
+    if (h->top == h->end) {
+        fji_count_task(h);         /* deque full: run the child now; inline */
+        fji_task_run_child((fji_worker *)(void *)h, fn, arg);   /* children are */
+        return;                                                 /* never pending */
+    }
+    fji_task *t = h->top;          /* a thief asked: fj_spawn's push, then answer */
+    t->fn = fn;
+    t->arg = arg;
+    t->group = g;
+    h->top = t + 1;
+    g->pending++;
+    g->w = h;
+    g->last = t;
+    fji_count_task(h);
+    fji_spawn_answer(h);
 }
 
 void fji_sync_foreign(void)
 {
     fji_die("fj_sync: the group's children were spawned on another thread (a group "
             "belongs to the task that made it; sync it there)");
-}
-
-void fji_spawn_publish(fji_hot *h)
-{
-    fji_worker *w = (fji_worker *)(void *)h;
-    if (fji_deque_publish_half(&w->deque))
-        fji_sleep_notify(&w->pool->sleep);      /* sleep.c P2-P3 */
 }
 
 static void wait_stolen(fji_worker *w, fji_task *slot)

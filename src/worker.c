@@ -117,7 +117,7 @@ static bool steal_one(fji_worker *w, fji_worker *v, fji_task *t, fji_task **slot
 /* I5, on a pool of one worker: the oldest public slot of our own deque,
  * claimed as a thief claims it (deque.c [D2], [D5]), so the top stays where
  * the typed slot's FJ_SYNC expects it. has_public first: a steal that finds
- * nothing public would set our own splitreq. No other worker can win the
+ * nothing public would ask ourselves for work ([D6]). No other worker can win the
  * claim; a lost one would just be retried by the caller's loop. Not counted
  * in the steal statistics. */
 static bool steal_own(fji_worker *w, fji_task *t, fji_task **slot)
@@ -267,7 +267,7 @@ struct recheck {
 };
 
 /* sleep.c K3, after the parked announcement and its fence. Before looking
- * for work, ask every other worker to publish some (splitreq): private
+ * for work, ask every other worker to publish some (deque.c [D6]): private
  * deque slots are invisible to a parked worker, and an owner that sees the
  * request publishes with a CAS and then wakes a parked worker (sleep.c P2,
  * P3). The request is stored after the fence that follows the parked count,
@@ -276,11 +276,9 @@ static bool recheck(void *arg)
 {
     struct recheck *r = arg;
     fj_pool *p = r->w->pool;
-    for (unsigned i = 0; i < p->size; i++) {
-        uint32_t *req = &p->workers[i].deque.hot.splitreq;
-        if (i != r->w->id && !fji_load_relaxed_32(req))     /* deque.c [D6] */
-            fji_store_relaxed_32(req, 1);
-    }
+    for (unsigned i = 0; i < p->size; i++)
+        if (i != r->w->id)
+            fji_deque_ask(&p->workers[i].deque);            /* deque.c [D6] */
     return r->done(r->ctx) || work_visible(r->w);
 }
 

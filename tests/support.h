@@ -2,7 +2,8 @@
  * and typed) and fib's closed form, a
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
- * with its output collected, and, for the Criterion suites, make_pool,
+ * with its output collected, waits for a request for work or a flag, and,
+ * for the Criterion suites, make_pool,
  * drop_pool, expect_abort and suite_main.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
@@ -102,6 +103,31 @@ __attribute__((unused)) static void drop_pool(fj_pool *p)
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
 #endif
+
+/* Inside a task: wait, polling each millisecond for at most 10 s, until
+ * another worker has asked this one for work (src/deque.c [D6]: limit
+ * lowered below every slot). White-box: reads detail.h's fields. */
+__attribute__((unused)) static int wait_until_asked(void)
+{
+    fji_hot *h = fji_tls_hot;
+    for (int i = 0; i < 10000; i++) {
+        if (__atomic_load_n(&h->limit, __ATOMIC_RELAXED) == h->slots)
+            return 1;
+        usleep(1000);
+    }
+    return 0;
+}
+
+/* Wait, polling each millisecond for at most 10 s, until *flag is set. */
+__attribute__((unused)) static int wait_for_flag(const int *flag)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+            return 1;
+        usleep(1000);
+    }
+    return 0;
+}
 
 /* Threads of this process (entries of /proc/self/task). */
 __attribute__((unused)) static int thread_count(void)

@@ -143,6 +143,47 @@ static void many_interleaved(void *unused)
     fj_sync(&g);
 }
 
+/* A request pending at a spawn is answered by that spawn, the new child
+ * included (deque.c [D6]): here the parent spawns once, after the other
+ * worker asked, and then only waits, so the child can only run in parallel
+ * if that one spawn published it. */
+struct answer_seen { int asked, ran, parent, child; };
+static int answer_flag;
+static int answer_child_worker;
+
+static void answer_child(void *p)
+{
+    (void)p;
+    answer_child_worker = fj_worker_id();
+    __atomic_store_n(&answer_flag, 1, __ATOMIC_RELEASE);
+}
+
+static void answer_parent(void *p)
+{
+    struct answer_seen *s = p;
+    s->parent = fj_worker_id();
+    s->asked = wait_until_asked();
+    fj_group g = FJ_GROUP_INIT;
+    fj_spawn(&g, answer_child, NULL);
+    s->ran = wait_for_flag(&answer_flag);   /* nothing more spawned meanwhile */
+    fj_sync(&g);
+    s->child = answer_child_worker;
+}
+
+Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
+{
+    fj_pool *p = make_pool(2);
+    for (int i = 0; i < 5; i++) {
+        struct answer_seen s = { 0, 0, -1, -1 };
+        answer_flag = 0;
+        cr_assert_eq(fj_run(p, answer_parent, &s), 0);
+        cr_assert(s.asked, "round %d: the idle worker never asked for work", i);
+        cr_assert(s.ran, "round %d: the child did not run while its parent waited", i);
+        cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
+    }
+    drop_pool(p);
+}
+
 Test(group, interleaved_groups_each_sync_waits_for_its_own_children_and_are_reusable, .timeout = 60)
 {
     fj_pool *p = make_pool(3);

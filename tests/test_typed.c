@@ -4,7 +4,8 @@
  *
  *   results    fib against its closed form on 1-3 workers and outside any
  *              pool; void tasks with struct arguments; mutual recursion.
- *   paths      a child stolen and waited for; a full deque (children run at
+ *   paths      a child stolen and waited for; a request answered by the
+ *              FJ_SPAWN that meets it; a full deque (children run at
  *              once, results kept on the thread's stack), mixed with queued
  *              ones; plain groups nested inside; fj_go and an in-task
  *              fj_wg_wait while a typed child is queued, waiting for that
@@ -183,6 +184,49 @@ Test(typed, a_stolen_child_is_waited_for_and_its_result_read_back, .timeout = 60
                   "round %d: workers %d and %d", i, j.s.parent, j.s.child);
         cr_assert_neq(j.s.parent, j.s.child, "round %d: not stolen after %d rounds", i,
                       j.s.rounds);
+    }
+    drop_pool(p);
+}
+
+/* A request pending at an FJ_SPAWN is answered after its push, the new
+ * child included (deque.c [D6]; detail.h name_fji_push_slow): the parent
+ * spawns once, after the other worker asked, then only waits. */
+static int asked_flag;
+
+FJ_TASK(int, asked_child, int, unused)
+{
+    (void)unused;
+    __atomic_store_n(&asked_flag, 1, __ATOMIC_RELEASE);
+    return fj_worker_id();
+}
+
+struct asked_seen { int asked, ran, parent, child; };
+
+FJ_TASK(struct asked_seen, asked_parent, int, unused)
+{
+    (void)unused;
+    struct asked_seen s = { wait_until_asked(), 0, fj_worker_id(), -1 };
+    FJ_SPAWN(asked_child, 0);
+    s.ran = wait_for_flag(&asked_flag);     /* nothing more spawned meanwhile */
+    s.child = FJ_SYNC(asked_child);
+    return s;
+}
+
+static void asked_root(void *p)
+{
+    *(struct asked_seen *)p = asked_parent(0);
+}
+
+Test(typed, an_fj_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
+{
+    fj_pool *p = make_pool(2);
+    for (int i = 0; i < 5; i++) {
+        struct asked_seen s;
+        asked_flag = 0;
+        cr_assert_eq(fj_run(p, asked_root, &s), 0);
+        cr_assert(s.asked, "round %d: the idle worker never asked for work", i);
+        cr_assert(s.ran, "round %d: the child did not run while its parent waited", i);
+        cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
     }
     drop_pool(p);
 }

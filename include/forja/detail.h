@@ -22,15 +22,28 @@
  * owner-only half of it:
  *   slots[split, head) are PRIVATE: only the owner touches them, no atomics.
  *   slots[tail, split) are PUBLIC: thieves may claim them (src/deque.c).
- * Owner-private fields are plain. The two shared ones use __atomic builtins
+ * Owner-private fields are plain. The three shared ones use __atomic builtins
  * with relaxed order (plain moves on every target) because this public header
  * must not require Concurrency Kit's headers; src/atomics.h is the shim used
  * everywhere else, and it maps to the same builtins under TSan.
  *   tasks     owner-written, read by fj_pool_stats (racy by design: relaxed;
  *             on x86-64 the increment is one add to memory: fji_count_task).
- *   splitreq  set to 1 by thieves that found no public work (src/deque.c
- *             [D6]), read and cleared by the owner. Relaxed: it is only a hint;
- *             the publish it triggers is a release CAS of its own.
+ *   splitreq  set to 1 by a thief that found no public work, cleared by the
+ *             owner when it answers (src/deque.c [D6]); thieves test it so
+ *             that one request is made at a time, fj_for's pieces read it.
+ *   limit     end, or slots while a request is unanswered: the thief that
+ *             set splitreq also lowers limit, and the owner raises it back
+ *             when it answers ([D6]). The spawns' one test, top >= limit,
+ *             catches a full deque, no pool and a request at once, so a
+ *             request costs the fast path nothing. Testing splitreq after
+ *             every push, as before, cost 12.5% of typed fib on one worker
+ *             (fib(28) to fib(34); fib(32) 6.66 -> 5.83 ms, interleaved
+ *             medians of 7), mostly in what gcc stops optimizing around an
+ *             atomic load. Read by fji_limit: on x86-64 an asm volatile move
+ *             (a plain load could be kept in a register across a loop of
+ *             spawns that never sees the request; a relaxed atomic load
+ *             before the push was slower than the old test: 7.55 ms),
+ *             elsewhere and under TSan a relaxed atomic load.
  */
 #ifndef FORJA_DETAIL_H
 #define FORJA_DETAIL_H
@@ -76,6 +89,8 @@ typedef struct fji_hot {
     fji_task *top;            /* next free slot ("head"); owner-only */
     fji_task *split;          /* the owner's copy of the published split */
     fji_task *end;            /* slots + capacity */
+    fji_task *limit;          /* end, or slots while a thief's request is
+                                 unanswered (see top); read by fji_limit */
     fji_task *slots;
     uint32_t open;            /* groups of the running task with un-synced
                                  children; counted only by code built without
@@ -93,7 +108,7 @@ extern __thread fji_hot *fji_tls_hot __attribute__((tls_model("initial-exec")));
 extern fji_group fji_typed_group;
 
 void fji_spawn_slow(fji_hot *w, fji_group *g, fj_fn fn, void *arg);
-void fji_spawn_publish(fji_hot *w);
+void fji_spawn_answer(fji_hot *w);
 void fji_sync_slow(fji_hot *w, fji_group *g);
 void fji_run_detached_slot(fji_hot *w, fji_task *t);
 void fji_check_leftovers(fji_hot *w, const fji_task *base);
@@ -112,12 +127,27 @@ static inline void fji_count_task(fji_hot *w)
 #endif
 }
 
-/* After a push: a thief that found nothing public asked for work (deque.c
- * [D6]); publish half the private slots. The relaxed load: see top. */
-static inline void fji_answer_thief(fji_hot *w)
+/* The owner's read of limit (see top). A spawn proceeds inline only while
+ * top < limit; else the deque is full, the thread is outside any pool (top,
+ * end and limit all NULL), or a thief asked for work (limit == slots). top
+ * is an input of the asm only to tie the read to the spawn that uses it. */
+static inline fji_task *fji_limit(const fji_hot *w, const fji_task *top)
 {
-    if (__builtin_expect(__atomic_load_n(&w->splitreq, __ATOMIC_RELAXED), 0))
-        fji_spawn_publish(w);
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+    fji_task *l;
+    __asm__ volatile("movq %1, %0" : "=r"(l) : "m"(w->limit), "r"(top));
+    return l;
+#else
+    (void)top;
+    return __atomic_load_n(&w->limit, __ATOMIC_RELAXED);
+#endif
+}
+
+/* Is there room for an inline spawn and no request to answer first? */
+static inline int fji_spawn_fits(const fji_hot *w)
+{
+    fji_task *top = w->top;
+    return (uintptr_t)top < (uintptr_t)fji_limit(w, top);
 }
 
 static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
@@ -128,8 +158,8 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     if (w->end && gr->unsynced++ == 0)      /* debug: see fji_check_leftovers */
         w->open++;
 #endif
-    if (__builtin_expect(w->top == w->end, 0)) {
-        fji_spawn_slow(w, gr, fn, arg);     /* outside a pool, or deque full */
+    if (__builtin_expect(!fji_spawn_fits(w), 0)) {
+        fji_spawn_slow(w, gr, fn, arg);     /* no pool, deque full, or asked */
         return;
     }
     fji_task *t = w->top;
@@ -141,7 +171,6 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
     gr->w = w;
     gr->last = t;
     fji_count_task(w);
-    fji_answer_thief(w);
 }
 
 /* In debug builds: did the child leave a group of its own un-synced? */
@@ -242,7 +271,7 @@ static inline void fj_sync(fj_group *g)
 
 /* ------------------------------------------------------------ typed tasks
  *
- * FJ_TASK (forja.h) generates five functions per task; FJ_SPAWN, FJ_SYNC and
+ * FJ_TASK (forja.h) generates six functions per task; FJ_SPAWN, FJ_SYNC and
  * FJ_CALL call them with two hidden locals of the body, fji_w_ (the worker,
  * so no TLS lookup per spawn) and fji_t_ (the slot of the body's newest
  * un-synced FJ_SPAWN):
@@ -258,6 +287,17 @@ static inline void fj_sync(fj_group *g)
  *                   group is &fji_typed_group, so thieves run it as a child,
  *                   passing the slot itself as fn's argument (worker.c
  *                   run_found), and mark it DONE (deque.c [D5]);
+ *   name_fji_push_slow  FJ_SPAWN when the limit test fails: a full deque or
+ *                   no pool runs the child at once (see below); a thief's
+ *                   request is answered after the push, so that the new
+ *                   child can be published too (a parent that spawns once
+ *                   and then computes must not keep it). Out of line and
+ *                   taking the argument by value: inline, its copy of the
+ *                   push cost skynet 10^6 2.3 ms on one worker against 2.1,
+ *                   and passing the argument's address forced it through
+ *                   the stack (7.4 ms). (Before limit: 1.9 ms; skynet 10^7
+ *                   went 26.2 -> 18.5 ms, 10^5 0.296 -> 0.306: how gcc
+ *                   allocates registers in the inlined levels decides it);
  *   name_fji_sync   FJ_SYNC: a private slot is popped and the body called
  *                   directly (the compiler may inline it: no indirect call,
  *                   and the result comes back in a register); otherwise
@@ -310,12 +350,6 @@ static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
     return t;
 }
 
-static inline void fji_typed_commit(fji_hot *w, fji_task *t)
-{
-    w->top = t + 1;
-    fji_answer_thief(w);
-}
-
 /* A body called directly by FJ_SYNC: in debug builds, with fj_spawn's
  * open-group count saved and the child's leftovers checked, as fji_run_popped
  * does for plain children. */
@@ -339,19 +373,31 @@ static inline void fji_typed_commit(fji_hot *w, fji_task *t)
     static carried name##_fji_cold(fji_hot *, type);                           \
     static void name##_fji_entry(void *);                                      \
     static inline fji_task *name##_fji_push(fji_hot *, fji_task *, type);      \
+    static fji_task *name##_fji_push_slow(fji_hot *, fji_task *, type);        \
     static inline carried name##_fji_sync(fji_hot *, fji_task *);              \
     static inline ret name(type)
 
 #define FJI_TASK_PUSH(name, type, run_eagerly)                                 \
-    static inline fji_task *name##_fji_push(fji_hot *fji_w, fji_task *fji_prev, type fji_a) \
+    static __attribute__((noinline, cold, unused)) fji_task *                  \
+    name##_fji_push_slow(fji_hot *fji_w, fji_task *fji_prev, type fji_a)       \
     {                                                                          \
-        if (__builtin_expect(fji_w->top == fji_w->end, 0)) {                   \
+        if (fji_w->top == fji_w->end) {         /* full, or no pool */         \
             run_eagerly;                                                       \
             return 0;                                                          \
         }                                                                      \
         fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
         memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
-        fji_typed_commit(fji_w, fji_t);                                        \
+        fji_w->top = fji_t + 1;                                                \
+        fji_spawn_answer(fji_w);                /* a thief asked */            \
+        return fji_t;                                                          \
+    }                                                                          \
+    static inline fji_task *name##_fji_push(fji_hot *fji_w, fji_task *fji_prev, type fji_a) \
+    {                                                                          \
+        if (__builtin_expect(!fji_spawn_fits(fji_w), 0))                       \
+            return name##_fji_push_slow(fji_w, fji_prev, fji_a);               \
+        fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
+        memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
+        fji_w->top = fji_t + 1;                                                \
         return fji_t;                                                          \
     }
 

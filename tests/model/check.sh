@@ -3,8 +3,9 @@
 #
 #   deque.pml  the split deque (src/deque.c) and fj_sync's use of it
 #              (src/group.c, leapfrogging included): every task runs exactly
-#              once, nothing deadlocks; then six planted bugs, each of which
-#              the check must catch (proof that the model is not vacuous).
+#              once, nothing deadlocks, no request for work is lost; then
+#              seven planted bugs, each of which the check must catch
+#              (proof that the model is not vacuous).
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
 #              (parker) the [S1] RMW+fence is a plain store and spin must
@@ -126,6 +127,7 @@ expect_fail "deque mutant 3 (child marked DONE before it ran [D5])" deque.pml "-
 expect_fail "deque mutant 4 (WAITER bit by plain store, no CAS [D5])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=4 $NL"
 expect_fail "deque mutant 5 (helping wait drops a stolen slot; before c0234fd)" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=5 -DLF=2"
 expect_fail "deque mutant 6 (sync drops the top after leapfrogging; before 2a73690)" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=6 -DLF=1"
+expect_fail "deque mutant 7 (the answer clears splitreq before it raises limit [D6])" deque.pml "-DCAP=2 -DNTASKS=3 -DMUTANT=7 $NL"
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \

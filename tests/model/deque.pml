@@ -16,17 +16,19 @@
  *                 (assert !held[]), no slot is claimed twice, and
  *                 drop_stolen's plain store of ts happens only when nothing
  *                 is public.
+ *   [D6]          no lost request: while splitreq is set, the limit is
+ *                 lowered or about to be (request_monitor).
  * Leapfrogging: while fj_sync waits for a stolen child, the owner may run a
  * task stolen from the thief, which launches a detached task with fj_go, or
  * waits inside on a wait group (see wait_stolen below); -DLF=0 checks the
  * deque protocol alone, -DLF=1 or 2 one kind of leapfrogged task.
- * -DMUTANT=1..6 plants one known bug each (check.sh expects every one to
+ * -DMUTANT=1..7 plants one known bug each (check.sh expects every one to
  * fail): publish or take-back by plain store instead of CAS, a child marked
  * DONE before it runs, the WAITER bit set by a plain store, and the two
  * leapfrogging bugs the soak driver found (5: a helping wait drops the slot
  * a suspended sync waits on, fixed in c0234fd; 6: sync drops the top slot
  * after the wait even if a leapfrogged fj_go left one above, fixed in
- * 2a73690).
+ * 2a73690), and 7: an answer that clears splitreq before it raises limit.
  *
  * Bounds (cpp macros, check.sh sets them): CAP slots (the deque is full at
  * CAP: fj_spawn runs the child inline, fj_go goes to the injection queue),
@@ -44,7 +46,7 @@
  * CAS or a later RMW: [D1]/[D2]), and a thief reads a slot's fields only
  * after winning that CAS. The only plain (non-RMW) stores to shared words
  * are: the slot fields (always followed by the publish CAS before a thief can
- * read them), splitreq (a hint), the thief's relaxed "thief id" state store
+ * read them), splitreq and limit (hints: [D6]), the thief's relaxed "thief id" state store
  * (a hint, followed in its program order by the DONE exchange), and
  * drop_stolen's two relaxed stores (slot state FRESH, ts = (h,h)). With
  * -DTSO the model puts those last two into an x86-TSO store buffer of the
@@ -81,7 +83,7 @@
 #define CAP 3
 #endif
 #ifndef MUTANT
-#define MUTANT 0      /* check.sh: 1-6 plant a known bug each; the check must fail */
+#define MUTANT 0      /* check.sh: 1-7 plant a known bug each; the check must fail */
 #endif
 #ifndef NTASKS
 #define NTASKS 4
@@ -107,6 +109,9 @@
 byte ts_tail, ts_split;   /* ts = tail << 32 | split: read and written as one
                              word, always inside atomic { } */
 bit  splitreq;            /* [D6] */
+bit  asked;               /* [D6]: fji_hot.limit == slots (0: limit == end) */
+byte asking;              /* thieves between their won CAS and limit = slots */
+bit  answering;           /* the owner between limit = end and splitreq = 0 */
 byte slot_task[CAP];      /* fn/arg: which task (1..NTASKS) */
 bit  slot_child[CAP];     /* group != NULL */
 byte slot_state[CAP];     /* [D5] */
@@ -185,11 +190,17 @@ inline publish_to(ns)
     osplit = ns                                              /* d->hot.split = ... + ns */
 }
 
-/* deque.c fji_deque_publish_half, called from fj_spawn's splitreq test
- * (detail.h) via group.c fji_spawn_publish. */
+/* deque.c fji_deque_publish_half, called after a push whose limit test
+ * found a request (detail.h, group.c fji_spawn_slow / fji_spawn_answer). */
 inline publish_half()
 {
-    splitreq = 0;                                            /* consume the request [D6] */
+#if MUTANT == 7
+    splitreq = 0;                                            /* BUG: the flag first */
+    asked = 0;
+#else
+    atomic { asked = 0; answering = 1 }                      /* limit = end [D6] */
+    atomic { splitreq = 0; answering = 0 }                   /* then splitreq = 0 [D6] */
+#endif
     if
     :: top == osplit                                         /* h == s: nothing private */
     :: else -> publish_to(osplit + (top - osplit + 1) / 2)   /* the older half, at least one */
@@ -410,7 +421,7 @@ inline wait_stolen(si)
 active proctype owner()
 {
     byte created, id, h, lt, ls, ns, si, v, res, si2, res2;
-    bit ok, sg;
+    bit ok, sg, ask;
 
     /* The root task: spawn / go / sync in any order. */
     do
@@ -423,6 +434,7 @@ active proctype owner()
           :: top == CAP ->                   /* full: group.c fji_spawn_slow, inline */
              d_step { unrun++; exec_task(id, 1) }
           :: else ->
+             ask = asked;                    /* fji_spawn_fits: top >= limit [D6] */
              d_step {
                  assert(!held[top] && OWN_STATE(top) == FRESH);  /* I3 */
                  unrun++;
@@ -433,7 +445,7 @@ active proctype owner()
                  pending++                   /* gr->pending++ */
              }
              if
-             :: splitreq -> publish_half()   /* splitreq: fji_spawn_publish */
+             :: ask -> ask = 0; publish_half()   /* asked: fji_spawn_slow answers */
              :: else
              fi
           fi
@@ -558,7 +570,17 @@ end_idle:
        if
        :: lt >= ls ->                                       /* t >= split: nothing public */
           if
-          :: !splitreq -> splitreq = 1                      /* set splitreq [D6] */
+          :: !splitreq ->                                   /* fji_deque_ask [D6] */
+             atomic {                                       /* CAS splitreq 0 -> 1 */
+                 if
+                 :: !splitreq -> splitreq = 1; ok = 1; asking++
+                 :: else
+                 fi
+             }
+             if
+             :: ok -> atomic { asked = 1; asking-- }; ok = 0    /* won: limit = slots */
+             :: else
+             fi
           :: else
           fi;
           idle = 1                                          /* return 0 */
@@ -618,6 +640,16 @@ init
         run thief(1);
         run thief(2)
     }
+}
+
+/* [D6] no lost request: whenever splitreq is set, the owner's next spawn
+ * will answer (limit lowered), or a thief is about to lower it, or the
+ * owner is answering. Otherwise hungry thieves, seeing splitreq set, would
+ * never ask again and the owner would never publish for them. */
+active proctype request_monitor()
+{
+end:
+    atomic { splitreq && !asked && asking == 0 && !answering -> assert(0) }
 }
 
 /* Once everybody has finished, every task has run exactly once. */
