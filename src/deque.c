@@ -71,8 +71,9 @@
  *        (relaxed). The owner's spawns test top >= limit (detail.h), so the
  *        next spawn takes the slow path, pushes, and answers
  *        (fji_deque_publish_half): limit = end (relaxed), then splitreq = 0
- *        (release), then publishes the older half of its private slots (the
- *        new child included) with a CAS [D1].
+ *        (release), then publishes the older half of its private slots,
+ *        the new child counted among them (so a lone child is published),
+ *        with a CAS [D1].
  *        No request is lost for good. While splitreq is 1, limit is
  *        lowered, or its store is on the way, or the owner is answering:
  *        the one thief whose CAS won stores it; the owner raises limit only
@@ -80,10 +81,19 @@
  *        reads that clear (acquire from the release) puts its own store of
  *        limit after the owner's in limit's modification order, so the
  *        owner cannot overwrite it. (tests/model/deque.pml checks this
- *        invariant; clearing splitreq before raising limit breaks it.)
+ *        invariant in sequentially consistent runs; clearing splitreq before
+ *        raising limit breaks it. The orders above carry it to weak memory:
+ *        on aarch64 the CAS is fenced and the release store is a dmb ish
+ *        and a store: src/atomics.h.)
  *        The CAS also makes one thief per request write the owner's hot
- *        line, whatever the number of hungry thieves. Only a hint: an
- *        unanswered request costs time, never a task.
+ *        line, whatever the number of hungry thieves. Its cost: between a
+ *        winner's CAS and its store of limit nobody else asks, so a winner
+ *        preempted there delays every request to that owner until it runs
+ *        again. A worker about to park therefore insists (sleep.c [S3]):
+ *        seeing splitreq 1 and limit not lowered, it lowers limit itself,
+ *        which at worst causes one answer nobody needed. Thieves that only
+ *        spin do not, so that they never read the owner's hot line.
+ *        Only a hint: an unanswered request costs time, never a task.
  *
  * Checked by: tests/test_deque.c, tests/stress_deque.c (also under TSan), and
  * the model in tests/model/.
@@ -146,12 +156,16 @@ static void publish_to(fji_deque *d, uint32_t ns)
     d->hot.split = d->hot.slots + ns;
 }
 
-void fji_deque_ask(fji_deque *d)
+void fji_deque_ask(fji_deque *d, bool insist)
 {
     fji_hot *w = &d->hot;
-    if (!fji_load_relaxed_32(&w->splitreq)                  /* [D6] */
-        && fji_cas_seq_cst_32(&w->splitreq, 0, 1))          /* [D6] */
-        fji_store_relaxed_ptr((void **)&w->limit, w->slots);
+    if (!fji_load_relaxed_32(&w->splitreq)) {               /* [D6] */
+        if (fji_cas_seq_cst_32(&w->splitreq, 0, 1))         /* [D6] */
+            fji_store_relaxed_ptr((void **)&w->limit, w->slots);
+    } else if (insist
+               && fji_load_relaxed_ptr((void *const *)&w->limit) != w->slots) {
+        fji_store_relaxed_ptr((void **)&w->limit, w->slots);   /* [D6] */
+    }
 }
 
 bool fji_deque_publish_half(fji_deque *d)
@@ -214,7 +228,7 @@ int fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot
     uint64_t ts = fji_load_acquire_64(&d->ts);  /* [D1] with the owner's CAS */
     uint32_t t = TS_TAIL(ts);
     if (t >= TS_SPLIT(ts)) {
-        fji_deque_ask(d);                       /* [D6] */
+        fji_deque_ask(d, false);                /* [D6] */
         return 0;
     }
     if (!fji_cas_seq_cst_64(&d->ts, ts, TS(t + 1, TS_SPLIT(ts))))   /* [D2] */

@@ -57,7 +57,7 @@ uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
 /* Any thread. */
 int  fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot);
 bool fji_deque_has_public(const fji_deque *d);
-void fji_deque_ask(fji_deque *d);                   /* request work ([D6]) */
+void fji_deque_ask(fji_deque *d, bool insist);      /* request work ([D6]) */
 
 /* The stolen-slot handshake ([D5]). */
 void     fji_slot_mark_done(fji_task *slot);              /* thief */

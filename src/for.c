@@ -9,11 +9,12 @@
  * result is bit-identical across runs and worker counts.
  *
  * Lazy (grain 0): split only when another worker is hungry. A piece runs its
- * range in chunks and, before each chunk, looks at its worker's splitreq
- * flag - set by a thief that found no public work on this worker (deque.c
- * [D6]). If set, it spawns the right half of what remains (the spawn sees
- * the thief's lowered limit and publishes it at once, detail.h) and carries
- * on with the left half.
+ * range in chunks and, before each chunk, looks for a thief's request on its
+ * worker: the limit a thief that found no public work lowers (deque.c
+ * [D6]), which is also what the spawns test. If there is one, it spawns the
+ * right half of what remains (that spawn answers the request and publishes
+ * the older half of the private slots, the new one counted: a lone right
+ * half is published at once) and carries on with the left half.
  * A hungry thief waits up to one chunk for its answer, so chunks are sized
  * by time: they start at 1 iteration (or at the size of the chunk that was
  * running when the piece was split off) and double while a chunk takes less
@@ -54,7 +55,7 @@
  *       call gets an empty range; with grain > 0 no call gets more than grain.
  *   I2  fj_reduce combines adjacent ranges only, left operand first.
  *   I3  A lazy piece splits at most 64 times (each split halves what is left).
- * No atomics of its own except reading splitreq (relaxed: a hint, [D6]) and
+ * No atomics of its own except reading limit (relaxed: a hint, [D6]) and
  * the ENOMEM flag (relaxed: read after the root's sync, which orders it).
  * Checked by: tests/test_for.c, tests/test_reduce.c.
  */
@@ -157,8 +158,10 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
 
 static bool hungry(void)
 {
-    /* [D6]: a hint; outside a pool fji_outside's, always 0 */
-    return fji_load_relaxed_32(&fji_tls_hot->splitreq) != 0;
+    /* [D6]: a thief's request, read where the spawns read it (limit
+     * lowered to slots); outside a pool fji_outside has no slots */
+    fji_hot *h = fji_tls_hot;
+    return h->slots && fji_load_relaxed_ptr((void *const *)&h->limit) == h->slots;
 }
 
 /* Is [lo, hi) worth sharing, judging by the last chunk (k iterations in ns

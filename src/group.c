@@ -6,8 +6,8 @@
  *   - fj_spawn runs outside any pool, or the deque is full: the child runs
  *     inline (serial elision; I5 in deque.c);
  *   - a thief asked for work (limit lowered, deque.c [D6]): push as usual,
- *     then publish half the private slots, the new one included, and run
- *     the wake-up check (sleep.c: the publish CAS is P1);
+ *     then publish the older half of the private slots, the new one
+ *     counted, and run the wake-up check (sleep.c: the publish CAS is P1);
  *   - fj_sync finds the top slot public or stolen: take it back, or wait.
  *
  * A group is owner-only (fji_group in detail.h): pending counts the children

@@ -51,18 +51,19 @@
  *        Both modes are checked: tests/model (ASYM=1) and the stress tests
  *        (run again with FORJA_MEMBARRIER=0).
  *   [S3] private work: a parking worker's K3 first asks every other worker
- *        for work (deque.c [D6]: splitreq, then the lowered limit), after
- *        K2. An owner whose spawn sees the lowered limit pushes, publishes
- *        with a CAS and runs P2-P3; K2 and P2 are seq-cst fences on either
- *        side of that message (in asymmetric mode K2's membarrier orders the
- *        owner's side, as in [S1]), so P3 reads K1's parked count and wakes
- *        someone. If the owner's answer to an earlier request overwrites the
- *        parker's lowered limit, that answer's P2 still follows the parker's
- *        K2 in the fences' order (its store of limit comes later in limit's
- *        modification order), so its P3 reads K1 just the same; and if the
- *        parker's ask finds a request pending, the answer to that one clears
- *        splitreq after the parker read it, with the same effect. Without
- *        it a parked worker would never learn of work that sits in another
+ *        for work, insisting (deque.c [D6]: it lowers the owner's limit,
+ *        after winning splitreq or finding it set), after K2. An owner
+ *        whose spawn reads that lowered limit pushes, publishes with a CAS
+ *        and runs P2-P3; K2 and P2 are seq-cst fences on either side of that
+ *        message (in asymmetric mode K2's membarrier orders the owner's
+ *        side, as in [S1]), so P3 reads K1's parked count and wakes someone.
+ *        If an answer already under way overwrites the parker's store
+ *        (limit = end), that answer's P2 still follows K2 in the fences'
+ *        order, since its store comes later in limit's modification order,
+ *        so its P3 reads K1 just the same; and if the parker finds limit
+ *        already lowered, the answer to come reads splitreq's or limit's
+ *        state after the parker did, with the same effect. Without it a
+ *        parked worker would never learn of work that sits in another
  *        worker's private slots (the owner publishes only on request), and
  *        a pool could run serially while workers sleep.
  *   [S2] K0's acquire load of epoch <-> the waker's RMW of epoch (release):

@@ -278,7 +278,7 @@ static bool recheck(void *arg)
     fj_pool *p = r->w->pool;
     for (unsigned i = 0; i < p->size; i++)
         if (i != r->w->id)
-            fji_deque_ask(&p->workers[i].deque);            /* deque.c [D6] */
+            fji_deque_ask(&p->workers[i].deque, true);      /* deque.c [D6] */
     return r->done(r->ctx) || work_visible(r->w);
 }
 

@@ -1,6 +1,7 @@
 /* deque_race.h - one owner and DEQUE_RACE_THIEVES thieves racing on a split
  * deque (src/deque.c): the owner pushes bursts of tasks, publishes all or
- * half of its private slots (half only when a thief asked, [D6]), and pops;
+ * half of its private slots (half only when a thief asked, seen as the
+ * spawns see it: limit lowered, [D6]), and pops;
  * the thieves steal and mark what they took DONE, as a worker that ran a
  * child would ([D5]). Whatever the interleaving, every task must be taken
  * exactly once, with the fields it was pushed with.
@@ -25,6 +26,9 @@ struct deque_race_result {
     long missing, twice;        /* tasks taken never, more than once */
     long bad;                   /* takes whose fields were another task's */
     uint32_t left;              /* slots left in the deque at the end (0) */
+    int lost_request;           /* at the end, splitreq set but limit not
+                                   lowered: a request nobody will answer
+                                   ([D6]; must be 0) */
 };
 
 static struct {
@@ -148,7 +152,8 @@ __attribute__((unused)) static int deque_race(uint32_t cap, unsigned burst_max,
         }
         if (burst_max == 1 || race_rnd(&rng) % 16 == 0)
             fji_deque_publish_all(&race_.dq);
-        else if (__atomic_load_n(&race_.dq.hot.splitreq, __ATOMIC_RELAXED))
+        else if (__atomic_load_n(&race_.dq.hot.limit, __ATOMIC_RELAXED)
+                 == race_.dq.hot.slots)         /* asked: what a spawn tests */
             fji_deque_publish_half(&race_.dq);
         for (unsigned k = 0; k < npop; k++)
             if (!race_owner_pop(&rng))
@@ -170,6 +175,9 @@ __attribute__((unused)) static int deque_race(uint32_t cap, unsigned burst_max,
     out->by_thieves = atomic_load(&race_.by_thieves);
     out->bad = atomic_load(&race_.bad);
     out->left = fji_deque_size(&race_.dq);
+    out->lost_request = __atomic_load_n(&race_.dq.hot.splitreq, __ATOMIC_RELAXED)
+                        && __atomic_load_n(&race_.dq.hot.limit, __ATOMIC_RELAXED)
+                               != race_.dq.hot.slots;
     fji_deque_fini(&race_.dq);
     free(race_.taken);
     return 0;

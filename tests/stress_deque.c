@@ -22,12 +22,12 @@ static int run(uint32_t cap, unsigned burst_max, unsigned long seed, size_t ntas
         fprintf(stderr, "stress_deque: cannot set up the race (memory or threads)\n");
         return 1;
     }
-    int fail = r.missing || r.twice || r.bad || r.left ||
+    int fail = r.missing || r.twice || r.bad || r.left || r.lost_request ||
                r.by_owner + r.by_thieves != (long)ntasks;
     printf("stress_deque: cap %u burst %u: %zu tasks, owner %ld, thieves %ld, "
-           "missing %ld, twice %ld, bad %ld, left %u: %s\n",
+           "missing %ld, twice %ld, bad %ld, left %u, lost request %d: %s\n",
            cap, burst_max, ntasks, r.by_owner, r.by_thieves, r.missing, r.twice,
-           r.bad, r.left, fail ? "FAIL" : "ok");
+           r.bad, r.left, r.lost_request, fail ? "FAIL" : "ok");
     return fail;
 }
 

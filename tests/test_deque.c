@@ -333,6 +333,7 @@ static void race(uint32_t cap, unsigned burst_max, unsigned long seed)
     cr_assert_eq(r.twice, 0, "%ld tasks taken more than once", r.twice);
     cr_assert_eq(r.by_owner + r.by_thieves, RACE_TASKS);
     cr_assert_eq(r.left, 0);
+    cr_assert_not(r.lost_request, "splitreq set with limit not lowered: a lost request");
 }
 
 Test(deque, steal_and_pop_never_return_the_same_task, .timeout = 60)

@@ -22,15 +22,17 @@
  * owner-only half of it:
  *   slots[split, head) are PRIVATE: only the owner touches them, no atomics.
  *   slots[tail, split) are PUBLIC: thieves may claim them (src/deque.c).
- * Owner-private fields are plain. The three shared ones use __atomic builtins
- * with relaxed order (plain moves on every target) because this public header
- * must not require Concurrency Kit's headers; src/atomics.h is the shim used
- * everywhere else, and it maps to the same builtins under TSan.
+ * Owner-private fields are plain. Of the three shared ones, this header
+ * writes tasks and reads limit; it does so with relaxed __atomic builtins
+ * (plain moves on every target) or, on x86-64 outside TSan, with one asm
+ * instruction (see each), because this public header must not require
+ * Concurrency Kit's headers; src/atomics.h is the shim used everywhere else,
+ * and it maps to the same builtins under TSan.
  *   tasks     owner-written, read by fj_pool_stats (racy by design: relaxed;
  *             on x86-64 the increment is one add to memory: fji_count_task).
  *   splitreq  set to 1 by a thief that found no public work, cleared by the
  *             owner when it answers (src/deque.c [D6]); thieves test it so
- *             that one request is made at a time, fj_for's pieces read it.
+ *             that one request is made at a time. Not read here.
  *   limit     end, or slots while a request is unanswered: the thief that
  *             set splitreq also lowers limit, and the owner raises it back
  *             when it answers ([D6]). The spawns' one test, top >= limit,
@@ -45,11 +47,26 @@
  *             before the push was slower than the old test: 7.55 ms),
  *             elsewhere and under TSan a relaxed atomic load.
  */
+
 #ifndef FORJA_DETAIL_H
 #define FORJA_DETAIL_H
 
 #include <stdint.h>
 #include <string.h>
+
+/* ThreadSanitizer, which cannot see inline assembly: gcc says so with
+ * __SANITIZE_THREAD__, clang with __has_feature (as src/atomics.h). */
+#if defined(__SANITIZE_THREAD__)
+#define FJI_TSAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FJI_TSAN_BUILD 1
+#endif
+#endif
+/* The asm paths: x86-64 with 64-bit pointers (not x32), outside TSan. */
+#if defined(__x86_64__) && defined(__LP64__) && !defined(FJI_TSAN_BUILD)
+#define FJI_X86_ASM 1
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -117,7 +134,7 @@ __attribute__((noreturn)) void fji_sync_typed_above(void);
 
 static inline void fji_count_task(fji_hot *w)
 {
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+#ifdef FJI_X86_ASM
     /* One add to memory: a single aligned 8-byte store, so a relaxed reader
      * sees the old or the new count (see top), in one instruction instead of
      * a load, an add and a store (compilers do not fuse relaxed atomics). */
@@ -133,9 +150,9 @@ static inline void fji_count_task(fji_hot *w)
  * is an input of the asm only to tie the read to the spawn that uses it. */
 static inline fji_task *fji_limit(const fji_hot *w, const fji_task *top)
 {
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+#ifdef FJI_X86_ASM
     fji_task *l;
-    __asm__ volatile("movq %1, %0" : "=r"(l) : "m"(w->limit), "r"(top));
+    __asm__ volatile("mov %1, %0" : "=r"(l) : "m"(w->limit), "r"(top));
     return l;
 #else
     (void)top;

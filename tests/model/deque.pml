@@ -46,7 +46,9 @@
  * CAS or a later RMW: [D1]/[D2]), and a thief reads a slot's fields only
  * after winning that CAS. The only plain (non-RMW) stores to shared words
  * are: the slot fields (always followed by the publish CAS before a thief can
- * read them), splitreq and limit (hints: [D6]), the thief's relaxed "thief id" state store
+ * read them), splitreq's clear and limit (only the request monitor depends
+ * on their order, checked here sequentially consistent; deque.c [D6] argues
+ * the weak-memory case), the thief's relaxed "thief id" state store
  * (a hint, followed in its program order by the DONE exchange), and
  * drop_stolen's two relaxed stores (slot state FRESH, ts = (h,h)). With
  * -DTSO the model puts those last two into an x86-TSO store buffer of the
