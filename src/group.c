@@ -80,15 +80,7 @@ void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
         fji_task_run_child((fji_worker *)(void *)h, fn, arg);   /* children are */
         return;                                                 /* never pending */
     }
-    fji_task *t = h->top;          /* a thief asked: fj_spawn's push, then answer */
-    t->fn = fn;
-    t->arg = arg;
-    t->group = g;
-    h->top = t + 1;
-    g->pending++;
-    g->w = h;
-    g->last = t;
-    fji_count_task(h);
+    fji_spawn_push(h, g, fn, arg);  /* a thief asked: push, then answer */
     fji_spawn_answer(h);
 }
 

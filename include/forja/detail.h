@@ -167,6 +167,21 @@ static inline int fji_spawn_fits(const fji_hot *w)
     return (uintptr_t)top < (uintptr_t)fji_limit(w, top);
 }
 
+/* fj_spawn's push into the top slot, which the caller found free: inline
+ * here, and in the slow path after a thief's request (src/group.c). */
+static inline void fji_spawn_push(fji_hot *w, fji_group *gr, fj_fn fn, void *arg)
+{
+    fji_task *t = w->top;
+    t->fn = fn;
+    t->arg = arg;
+    t->group = gr;
+    w->top = t + 1;
+    gr->pending++;
+    gr->w = w;
+    gr->last = t;
+    fji_count_task(w);
+}
+
 static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
 {
     fji_hot *w = fji_tls_hot;
@@ -179,15 +194,7 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg)
         fji_spawn_slow(w, gr, fn, arg);     /* no pool, deque full, or asked */
         return;
     }
-    fji_task *t = w->top;
-    t->fn = fn;
-    t->arg = arg;
-    t->group = gr;
-    w->top = t + 1;
-    gr->pending++;
-    gr->w = w;
-    gr->last = t;
-    fji_count_task(w);
+    fji_spawn_push(w, gr, fn, arg);
 }
 
 /* In debug builds: did the child leave a group of its own un-synced? */
