@@ -228,7 +228,9 @@ static inline void fj_sync(fj_group *g);
  *  (its FJ_SPAWNs go on the worker's deque) or from outside any pool (every
  *  FJ_SPAWN then runs at once). Use fj_run to start the first one on a pool.
  *  ret and type are object types of at most FJ_COPY_INLINE bytes (a struct
- *  carries several values); ret may not be void: use FJ_TASK_VOID.
+ *  carries several values), not const-qualified (the argument is a copy
+ *  already; a const type does not compile); ret may not be void: use
+ *  FJ_TASK_VOID.
  *  Inside the body, and only there:
  *    FJ_SPAWN(name, value)  the child name(value) may run now or in parallel.
  *    FJ_SYNC(name)          waits for the newest FJ_SPAWN of this body not
