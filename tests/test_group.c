@@ -158,10 +158,14 @@ static void answer_child(void *p)
     __atomic_store_n(&answer_flag, 1, __ATOMIC_RELEASE);
 }
 
+static int answer_stall;             /* 1: play a thief stalled after its CAS */
+
 static void answer_parent(void *p)
 {
     struct answer_seen *s = p;
     s->parent = fj_worker_id();
+    if (answer_stall)                   /* won splitreq, never lowers limit */
+        __atomic_store_n(&fji_tls_hot->splitreq, 1, __ATOMIC_RELAXED);
     s->asked = wait_until_asked();
     fj_group g = FJ_GROUP_INIT;
     fj_spawn(&g, answer_child, NULL);
@@ -170,9 +174,10 @@ static void answer_parent(void *p)
     s->child = answer_child_worker;
 }
 
-Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
+static void answer_rounds(int stall)
 {
     fj_pool *p = make_pool(2);
+    answer_stall = stall;
     for (int i = 0; i < 5; i++) {
         struct answer_seen s = { 0, 0, -1, -1 };
         answer_flag = 0;
@@ -182,6 +187,19 @@ Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout
         cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
     }
     drop_pool(p);
+}
+
+Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
+{
+    answer_rounds(0);
+}
+
+/* A thief that won splitreq and stalled before lowering limit blocks other
+ * thieves' requests; a worker about to park insists and lowers it itself
+ * (deque.c [D6]). Here the parent plays that thief on its own deque. */
+Test(group, a_parking_worker_asks_again_past_a_stalled_request, .timeout = 60)
+{
+    answer_rounds(1);
 }
 
 Test(group, interleaved_groups_each_sync_waits_for_its_own_children_and_are_reusable, .timeout = 60)
