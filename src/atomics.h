@@ -41,15 +41,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define FJI_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FJI_TSAN 1
-#endif
-#endif
+#include "forja.h"                  /* forja/detail.h: FJI_TSAN_BUILD */
 
-#ifdef FJI_TSAN
+#ifdef FJI_TSAN_BUILD
 
 static inline uint32_t fji_load_relaxed_32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline uint32_t fji_load_acquire_32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }

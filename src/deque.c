@@ -160,12 +160,14 @@ void fji_deque_ask(fji_deque *d, bool insist)
 {
     fji_hot *w = &d->hot;
     if (!fji_load_relaxed_32(&w->splitreq)) {               /* [D6] */
-        if (fji_cas_seq_cst_32(&w->splitreq, 0, 1))         /* [D6] */
-            fji_store_relaxed_ptr((void **)&w->limit, w->slots);
-    } else if (insist
-               && fji_load_relaxed_ptr((void *const *)&w->limit) != w->slots) {
-        fji_store_relaxed_ptr((void **)&w->limit, w->slots);   /* [D6] */
+        if (!fji_cas_seq_cst_32(&w->splitreq, 0, 1))        /* [D6]: acquires the
+                                                   owner's release clear */
+            return;                             /* another thief asks */
+    } else if (!insist || fji_hot_asked(w)) {
+        return;                                 /* asked, or on its way */
     }
+    fji_store_relaxed_ptr((void **)&w->limit, w->slots);    /* [D6]: read by the
+                                                   owner's spawns (fji_limit) */
 }
 
 bool fji_deque_publish_half(fji_deque *d)
@@ -180,11 +182,13 @@ bool fji_deque_publish_half(fji_deque *d)
     return true;
 }
 
-void fji_deque_publish_all(fji_deque *d)
+bool fji_deque_publish_all(fji_deque *d)
 {
     fji_hot *w = &d->hot;
-    if (w->top != w->split)
-        publish_to(d, HEAD(w));
+    if (w->top == w->split)
+        return false;
+    publish_to(d, HEAD(w));
+    return true;
 }
 
 /* fji_deque_pop (deque.h) when no slot is private. */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "atomics.h"
 #include "forja.h"
 
 /* The deque: the owner's fields (detail.h's fji_hot: slots, head, split, end,
@@ -38,7 +39,7 @@ static inline void fji_deque_commit(fji_deque *d)          /* push the reserved 
 }
 
 bool fji_deque_publish_half(fji_deque *d);          /* answers [D6]; false: nothing private */
-void fji_deque_publish_all(fji_deque *d);
+bool fji_deque_publish_all(fji_deque *d);           /* false: nothing private */
 int  fji_deque_pop_public(fji_deque *d, fji_task **slot);  /* pop's other cases */
 
 static inline int fji_deque_pop(fji_deque *d, fji_task **slot)
@@ -58,6 +59,14 @@ uint32_t fji_deque_size(const fji_deque *d);         /* owner: head */
 int  fji_deque_steal(fji_deque *d, uint32_t thief, fji_task *out, fji_task **slot);
 bool fji_deque_has_public(const fji_deque *d);
 void fji_deque_ask(fji_deque *d, bool insist);      /* request work ([D6]) */
+
+/* Is a thief's request waiting for an answer: limit lowered to slots, as the
+ * owner's spawns see it ([D6]; relaxed, a hint)? False outside any pool
+ * (fji_outside: no slots). */
+static inline bool fji_hot_asked(const fji_hot *h)
+{
+    return h->slots && fji_load_relaxed_ptr((void *const *)&h->limit) == h->slots;
+}
 
 /* The stolen-slot handshake ([D5]). */
 void     fji_slot_mark_done(fji_task *slot);              /* thief */

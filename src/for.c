@@ -158,10 +158,7 @@ static void run_fixed(const loop *L, size_t lo, size_t hi, void *acc)
 
 static bool hungry(void)
 {
-    /* [D6]: a thief's request, read where the spawns read it (limit
-     * lowered to slots); outside a pool fji_outside has no slots */
-    fji_hot *h = fji_tls_hot;
-    return h->slots && fji_load_relaxed_ptr((void *const *)&h->limit) == h->slots;
+    return fji_hot_asked(fji_tls_hot);  /* deque.h: what the spawns test */
 }
 
 /* Is [lo, hi) worth sharing, judging by the last chunk (k iterations in ns

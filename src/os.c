@@ -76,7 +76,7 @@ bool fji_os_asym;
 static void asym_decide(void)
 {
     bool on = false;
-#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN)
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN_BUILD)
     const char *env = getenv("FORJA_MEMBARRIER");
     if (!(env && env[0] == '0')) {
         long q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
@@ -101,7 +101,7 @@ void fji_os_asym_after_fork(void)
 
 void fji_os_barrier(void)
 {
-#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN)
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(FJI_TSAN_BUILD)
     if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
         return;
 #endif

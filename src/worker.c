@@ -134,11 +134,8 @@ static bool pop_own(fji_worker *w, fji_task *t)
         if (fji_worker_typed_top(w)) {
             /* I5: a typed slot is its FJ_SYNC's. Publish what is private,
              * so that other workers can run it while this one waits. */
-            fji_hot *h = &w->deque.hot;
-            if (h->top > h->split) {
-                fji_deque_publish_all(&w->deque);       /* CAS: sleep.c P1 */
+            if (fji_deque_publish_all(&w->deque))       /* CAS: sleep.c P1 */
                 fji_sleep_notify(&w->pool->sleep);
-            }
             return false;
         }
 

@@ -152,8 +152,7 @@ __attribute__((unused)) static int deque_race(uint32_t cap, unsigned burst_max,
         }
         if (burst_max == 1 || race_rnd(&rng) % 16 == 0)
             fji_deque_publish_all(&race_.dq);
-        else if (__atomic_load_n(&race_.dq.hot.limit, __ATOMIC_RELAXED)
-                 == race_.dq.hot.slots)         /* asked: what a spawn tests */
+        else if (fji_hot_asked(&race_.dq.hot))  /* what a spawn tests */
             fji_deque_publish_half(&race_.dq);
         for (unsigned k = 0; k < npop; k++)
             if (!race_owner_pop(&rng))
@@ -176,8 +175,7 @@ __attribute__((unused)) static int deque_race(uint32_t cap, unsigned burst_max,
     out->bad = atomic_load(&race_.bad);
     out->left = fji_deque_size(&race_.dq);
     out->lost_request = __atomic_load_n(&race_.dq.hot.splitreq, __ATOMIC_RELAXED)
-                        && __atomic_load_n(&race_.dq.hot.limit, __ATOMIC_RELAXED)
-                               != race_.dq.hot.slots;
+                        && !fji_hot_asked(&race_.dq.hot);
     fji_deque_fini(&race_.dq);
     free(race_.taken);
     return 0;

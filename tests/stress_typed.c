@@ -6,9 +6,10 @@
  * on a wait group for their own typed children before syncing them (on the
  * 3-worker pool thieves run them; every other round goes to a second pool
  * of one worker, whose helping waits claim their own slots as a thief
- * would: worker.c I5), and typed calls from outside any pool. Plain main, so it also runs under TSan, which checks
- * that a stolen child's writes (its result in the slot included)
- * happen-before its FJ_SYNC returns. Exit status 0: every result held. */
+ * would: worker.c I5), and typed calls from outside any pool. Plain main,
+ * so it also runs under TSan, which checks that a stolen child's writes
+ * (its result in the slot included) happen-before its FJ_SYNC returns.
+ * Exit status 0: every result held. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
  * with its output collected, waits for a request for work or a flag, and,
- * for the Criterion suites, make_pool,
- * drop_pool, expect_abort and suite_main.
+ * for the Criterion suites, make_pool, drop_pool, expect_answered,
+ * expect_abort and suite_main.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
 #define FORJA_TEST_SUPPORT_H
@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <forja.h>
+
+#include "deque.h"                  /* src/: fji_hot_asked */
 
 /* Call before fork() in a process whose pool has just started: gives every
  * worker 100 ms to finish starting and park. glibc's fork holds its malloc
@@ -106,12 +108,11 @@ __attribute__((unused)) static void drop_pool(fj_pool *p)
 
 /* Inside a task: wait, polling each millisecond for at most 10 s, until
  * another worker has asked this one for work (src/deque.c [D6]: limit
- * lowered below every slot). White-box: reads detail.h's fields. */
+ * lowered below every slot). White-box: src/deque.h fji_hot_asked. */
 __attribute__((unused)) static int wait_until_asked(void)
 {
-    fji_hot *h = fji_tls_hot;
     for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(&h->limit, __ATOMIC_RELAXED) == h->slots)
+        if (fji_hot_asked(fji_tls_hot))
             return 1;
         usleep(1000);
     }
@@ -285,6 +286,27 @@ __attribute__((unused)) static int suite_main(int argc, char *argv[], const char
         result = !criterion_run_all_tests(tests);
     criterion_finalize(tests);
     return result;
+}
+
+/* The request-for-work tests (test_group, test_typed): what the parent saw,
+ * filled by root. Five rounds on a pool of two workers, *flag (the child's
+ * "I ran") cleared before each: the other worker must have asked, and the
+ * child must have run on it while the parent, which spawned only that
+ * child, waited. */
+struct answer_seen { int asked, ran, parent, child; };
+
+__attribute__((unused)) static void expect_answered(fj_fn root, int *flag)
+{
+    fj_pool *p = make_pool(2);
+    for (int i = 0; i < 5; i++) {
+        struct answer_seen s = { 0, 0, -1, -1 };
+        __atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+        cr_assert_eq(fj_run(p, root, &s), 0);
+        cr_assert(s.asked, "round %d: the idle worker never asked for work", i);
+        cr_assert(s.ran, "round %d: the child did not run while its parent waited", i);
+        cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
+    }
+    drop_pool(p);
 }
 
 struct abort_call { int (*child)(const void *); const void *arg; };

@@ -39,12 +39,6 @@ static uint32_t splitreq(const fji_deque *d)
     return __atomic_load_n(&d->hot.splitreq, __ATOMIC_RELAXED);
 }
 
-/* Has a thief asked for work ([D6]: limit lowered below every slot)? */
-static bool asked(const fji_deque *d)
-{
-    return __atomic_load_n(&d->hot.limit, __ATOMIC_RELAXED) == d->hot.slots;
-}
-
 static void init(uint32_t cap)
 {
     cr_assert_eq(fji_deque_init(&dq, cap), 0);
@@ -112,7 +106,7 @@ Test(deque, steal_finds_nothing_while_every_task_is_private_and_asks_for_a_split
     cr_assert_not(fji_deque_has_public(&dq));
     cr_assert_eq(fji_deque_steal(&dq, 0, &out, &slot), 0);
     cr_assert_neq(splitreq(&dq), 0, "a thief that found nothing public sets splitreq");
-    cr_assert(asked(&dq), "and lowers the owner's limit, so its next spawn answers");
+    cr_assert(fji_hot_asked(&dq.hot), "and lowers the owner's limit, so its next spawn answers");
     fini();
 }
 
@@ -126,7 +120,7 @@ Test(deque, publish_half_makes_the_oldest_tasks_public_and_consumes_the_request)
     cr_assert_neq(splitreq(&dq), 0);
     cr_assert(fji_deque_publish_half(&dq));
     cr_assert_eq(splitreq(&dq), 0, "publish_half consumes the request");
-    cr_assert(!asked(&dq) && dq.hot.limit == dq.hot.end, "and raises the limit back");
+    cr_assert(!fji_hot_asked(&dq.hot) && dq.hot.limit == dq.hot.end, "and raises the limit back");
     cr_assert(fji_deque_has_public(&dq));
 
     uintptr_t stolen = 0;

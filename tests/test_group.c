@@ -147,7 +147,6 @@ static void many_interleaved(void *unused)
  * included (deque.c [D6]): here the parent spawns once, after the other
  * worker asked, and then only waits, so the child can only run in parallel
  * if that one spawn published it. */
-struct answer_seen { int asked, ran, parent, child; };
 static int answer_flag;
 static int answer_child_worker;
 
@@ -174,24 +173,10 @@ static void answer_parent(void *p)
     s->child = answer_child_worker;
 }
 
-static void answer_rounds(int stall)
-{
-    fj_pool *p = make_pool(2);
-    answer_stall = stall;
-    for (int i = 0; i < 5; i++) {
-        struct answer_seen s = { 0, 0, -1, -1 };
-        answer_flag = 0;
-        cr_assert_eq(fj_run(p, answer_parent, &s), 0);
-        cr_assert(s.asked, "round %d: the idle worker never asked for work", i);
-        cr_assert(s.ran, "round %d: the child did not run while its parent waited", i);
-        cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
-    }
-    drop_pool(p);
-}
-
 Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
 {
-    answer_rounds(0);
+    answer_stall = 0;
+    expect_answered(answer_parent, &answer_flag);   /* support.h */
 }
 
 /* A thief that won splitreq and stalled before lowering limit blocks other
@@ -199,7 +184,8 @@ Test(group, a_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout
  * (deque.c [D6]). Here the parent plays that thief on its own deque. */
 Test(group, a_parking_worker_asks_again_past_a_stalled_request, .timeout = 60)
 {
-    answer_rounds(1);
+    answer_stall = 1;
+    expect_answered(answer_parent, &answer_flag);
 }
 
 Test(group, interleaved_groups_each_sync_waits_for_its_own_children_and_are_reusable, .timeout = 60)

@@ -200,12 +200,10 @@ FJ_TASK(int, asked_child, int, unused)
     return fj_worker_id();
 }
 
-struct asked_seen { int asked, ran, parent, child; };
-
-FJ_TASK(struct asked_seen, asked_parent, int, unused)
+FJ_TASK(struct answer_seen, asked_parent, int, unused)
 {
     (void)unused;
-    struct asked_seen s = { wait_until_asked(), 0, fj_worker_id(), -1 };
+    struct answer_seen s = { wait_until_asked(), 0, fj_worker_id(), -1 };
     FJ_SPAWN(asked_child, 0);
     s.ran = wait_for_flag(&asked_flag);     /* nothing more spawned meanwhile */
     s.child = FJ_SYNC(asked_child);
@@ -214,21 +212,12 @@ FJ_TASK(struct asked_seen, asked_parent, int, unused)
 
 static void asked_root(void *p)
 {
-    *(struct asked_seen *)p = asked_parent(0);
+    *(struct answer_seen *)p = asked_parent(0);
 }
 
 Test(typed, an_fj_spawn_answers_a_pending_request_with_the_child_it_pushes, .timeout = 60)
 {
-    fj_pool *p = make_pool(2);
-    for (int i = 0; i < 5; i++) {
-        struct asked_seen s;
-        asked_flag = 0;
-        cr_assert_eq(fj_run(p, asked_root, &s), 0);
-        cr_assert(s.asked, "round %d: the idle worker never asked for work", i);
-        cr_assert(s.ran, "round %d: the child did not run while its parent waited", i);
-        cr_assert_neq(s.parent, s.child, "round %d: the child ran on its parent's worker", i);
-    }
-    drop_pool(p);
+    expect_answered(asked_root, &asked_flag);       /* support.h */
 }
 
 /* A full deque: more un-synced spawns than slots (8192 per worker). The

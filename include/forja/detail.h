@@ -55,7 +55,8 @@
 #include <string.h>
 
 /* ThreadSanitizer, which cannot see inline assembly: gcc says so with
- * __SANITIZE_THREAD__, clang with __has_feature (as src/atomics.h). */
+ * __SANITIZE_THREAD__, clang with __has_feature. Also the switch of
+ * src/atomics.h and src/os.c. */
 #if defined(__SANITIZE_THREAD__)
 #define FJI_TSAN_BUILD 1
 #elif defined(__has_feature)
@@ -144,10 +145,13 @@ static inline void fji_count_task(fji_hot *w)
 #endif
 }
 
-/* The owner's read of limit (see top). A spawn proceeds inline only while
- * top < limit; else the deque is full, the thread is outside any pool (top,
- * end and limit all NULL), or a thief asked for work (limit == slots). top
- * is an input of the asm only to tie the read to the spawn that uses it. */
+/* The owner's read of limit (see top), relaxed: it orders nothing and pairs
+ * with the stores of limit in src/deque.c fji_deque_ask and
+ * fji_deque_publish_half ([D6]), whichever it sees. A spawn proceeds inline
+ * only while top < limit; else the deque is full, the thread is outside any
+ * pool (top, end and limit all NULL), or a thief asked for work (limit ==
+ * slots). top is an input of the asm only to tie the read to the spawn that
+ * uses it. */
 static inline fji_task *fji_limit(const fji_hot *w, const fji_task *top)
 {
 #ifdef FJI_X86_ASM
@@ -402,6 +406,14 @@ static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
     static inline ret name(type)
 
 #define FJI_TASK_PUSH(name, type, run_eagerly)                                 \
+    /* The push into the free top slot, shared by the two below. */            \
+    static inline fji_task *name##_fji_put(fji_hot *fji_w, fji_task *fji_prev, type fji_a) \
+    {                                                                          \
+        fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
+        memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
+        fji_w->top = fji_t + 1;                                                \
+        return fji_t;                                                          \
+    }                                                                          \
     static __attribute__((noinline, cold, unused)) fji_task *                  \
     name##_fji_push_slow(fji_hot *fji_w, fji_task *fji_prev, type fji_a)       \
     {                                                                          \
@@ -409,9 +421,7 @@ static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
             run_eagerly;                                                       \
             return 0;                                                          \
         }                                                                      \
-        fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
-        memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
-        fji_w->top = fji_t + 1;                                                \
+        fji_task *fji_t = name##_fji_put(fji_w, fji_prev, fji_a);              \
         fji_spawn_answer(fji_w);                /* a thief asked */            \
         return fji_t;                                                          \
     }                                                                          \
@@ -419,10 +429,7 @@ static inline fji_task *fji_typed_slot(fji_hot *w, fj_fn entry, fji_task *prev)
     {                                                                          \
         if (__builtin_expect(!fji_spawn_fits(fji_w), 0))                       \
             return name##_fji_push_slow(fji_w, fji_prev, fji_a);               \
-        fji_task *fji_t = fji_typed_slot(fji_w, name##_fji_entry, fji_prev);   \
-        memcpy(fji_t->payload, &fji_a, sizeof fji_a);                          \
-        fji_w->top = fji_t + 1;                                                \
-        return fji_t;                                                          \
+        return name##_fji_put(fji_w, fji_prev, fji_a);                         \
     }
 
 #ifdef __cplusplus
