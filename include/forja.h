@@ -137,18 +137,23 @@ int fj_go_copy(fj_pool *pool, fj_fn fn, const void *arg, size_t size);
 
 /* --------------------------------------------------------- wait groups */
 
-/** A counter of outstanding work, as Go's sync.WaitGroup. 64 bytes, one cache
- *  line; a zeroed one is ready. Once fj_wg_wait has returned, no forja code
- *  touches the wait group again: it may live on the waiter's stack. It may be
- *  reused after every wait on it has returned. */
-typedef struct fj_wg { FJI_ALIGNAS(64) unsigned char opaque_[64]; } fj_wg;
+/** A counter of outstanding work, as Go's sync.WaitGroup; a zeroed one is
+ *  ready. Once fj_wg_wait has returned, no forja code touches the wait group
+ *  again: it may live on the waiter's stack. It may be reused after every wait
+ *  on it has returned. Its size, (1 + FJI_WG_SHARDS) cache lines, is not part
+ *  of the API: workers that finish many tasks of one wait group claim dones
+ *  in batches into lines of their own instead of all writing one line. */
+#define FJI_WG_SHARDS 4
+typedef struct fj_wg { FJI_ALIGNAS(64) unsigned char opaque_[64 * (1 + FJI_WG_SHARDS)]; } fj_wg;
 #define FJ_WG_INIT {0}
 
 /** fj_wg_add - add delta (which may be negative) to the counter. An add with a
  *  positive delta that starts from zero must happen before the fj_wg_wait it
  *  is meant to hold back.
  *  Aborts   If the counter would go below zero or above INT32_MAX, with a
- *           message naming the wait group.
+ *           message naming the wait group. (The upper bound is checked on
+ *           the part of the counter that no worker has claimed ahead; claims
+ *           hold at most a few hundred.)
  *  Threads  Any; never blocks. The counter reaching zero wakes every waiter. */
 void fj_wg_add(fj_wg *wg, long delta);
 

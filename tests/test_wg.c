@@ -462,6 +462,38 @@ Test(wg, a_wait_group_is_reusable_after_wait_returns, .timeout = 60)
     drop_pool(p);
 }
 
+/* A worker that meets a large counter claims 64 dones at once into a line of
+ * its own (wg.c); the rest of the pool and outside threads still take those
+ * units: here one task's done claims, and main's add takes the other 63
+ * back from the worker's line. Were they stranded there, the wait would
+ * never return. */
+struct claim { fj_wg wg; fj_wg ran; };
+
+static void done_then_report(void *p)
+{
+    struct claim *c = p;
+    fj_wg_done(&c->wg);
+    fj_wg_done(&c->ran);
+}
+
+static void claim_then_take_back(long back)
+{
+    fj_pool *p = make_pool(1);
+    static struct claim c;              /* zeroed: ready */
+    fj_wg_add(&c.wg, 130);
+    fj_wg_add(&c.ran, 1);
+    cr_assert_eq(fj_go(p, done_then_report, &c), 0);
+    fj_wg_wait(&c.ran);
+    fj_wg_add(&c.wg, -back);
+    fj_wg_wait(&c.wg);
+    drop_pool(p);
+}
+
+Test(wg, dones_a_worker_claimed_ahead_are_taken_by_other_threads, .timeout = 30)
+{
+    claim_then_take_back(129);
+}
+
 /* --------------------------------------------------------------- misuse */
 
 Test(wg, done_on_a_zero_counter_aborts, .signal = SIGABRT)
@@ -485,6 +517,12 @@ Test(wg, one_done_too_many_from_a_task_aborts, .signal = SIGABRT, .timeout = 30)
     fj_go(p, count_and_done, &c);
     fj_go(p, count_and_done, &c);       /* the second done takes it below zero */
     fj_pool_destroy(p);
+}
+
+Test(wg, adding_below_zero_aborts_when_a_worker_holds_claimed_dones,
+     .signal = SIGABRT, .timeout = 30)
+{
+    claim_then_take_back(130);
 }
 
 Test(wg, adding_above_int32_max_aborts, .signal = SIGABRT)

@@ -6,6 +6,10 @@
 #              once, nothing deadlocks, no request for work is lost; then
 #              seven planted bugs, each of which the check must catch
 #              (proof that the model is not vacuous).
+#   wg.pml     the wait group's split counter (src/wg.c): claims, shards and
+#              holder tokens release the waiters exactly once, only after
+#              every done, and nobody touches the wait group afterwards;
+#              then four planted bugs, each of which the check must catch.
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
 #              (parker) the [S1] RMW+fence is a plain store and spin must
@@ -18,7 +22,7 @@
 #           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
 # Prints PASS/FAIL per property and exits non-zero if any result is not the
 # expected one. Needs spin and a C compiler; the default run takes about
-# 40 s (half of it compiling pan) and under 1 GB of memory.
+# 50 s (half of it compiling pan) and under 1 GB of memory.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 quiet=0 full=0
@@ -34,7 +38,7 @@ for tool in spin "${CC:-cc}"; do
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/forja-model.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-cp "$here/deque.pml" "$here/sleep.pml" "$work/"
+cp "$here/deque.pml" "$here/sleep.pml" "$here/wg.pml" "$work/"
 cd "$work" || exit 1
 failures=0
 start=$(date +%s)
@@ -136,6 +140,14 @@ expect_pass "sleep ASYM=1: plain P1, membarrier at K2 (src/os.c)" sleep.pml "-DA
     "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
 expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
+
+echo "== wg.pml: 3 workers (two share a shard) and an outside thread (src/wg.c)"
+expect_pass "wg 8 dones, claims of 2, 2 shards" wg.pml "" \
+    "one release, after every done; no access after it; I5" "no invalid end state"
+expect_fail "wg mutant 1 (a claim onto a held shard keeps its token)" wg.pml "-DMUTANT=1"
+expect_fail "wg mutant 2 (a claim takes its units before its token)" wg.pml "-DMUTANT=2"
+expect_fail "wg mutant 3 (emptying a shard keeps its token)" wg.pml "-DMUTANT=3"
+expect_fail "wg mutant 4 (U = 0 read as below zero, H ignored)" wg.pml "-DMUTANT=4"
 
 echo "== model check: $failures unexpected result(s) in $(( $(date +%s) - start )) s"
 [ "$failures" = 0 ]

@@ -1,0 +1,237 @@
+/* wg.pml - the split counter of src/wg.c (claims, shards, holder tokens),
+ * checked by spin (tests/model/check.sh runs it).
+ *
+ * Properties:
+ *   early    the RMW that leaves U = H = 0 (wg.c "release") happens only
+ *            after every done of the round has taken its unit;
+ *   once     it happens exactly once (a monitor checks after everyone ends);
+ *   Go rule  no thread touches the wait group after that RMW (every access
+ *            asserts it): the waiter may free it;
+ *   I5       a done never sees U = H = 0 while it still has a unit to take
+ *            (that would be reported as a counter below zero);
+ *   and no invalid end state: nobody waits forever for a credit.
+ *
+ * Actors (all with one pending round: the add happened before they start):
+ *   W0, W1  workers with shards 0 and 1; W0 first adds one more unit (a
+ *           task that launches a task: it still holds its own unit, so the
+ *           count is non-zero) and then makes one more done;
+ *   W2      a worker that shares shard 0 with W0 (worker i uses shard
+ *           i mod FJI_WG_SHARDS);
+ *   OUT     an outside thread that makes one fj_wg_add(-2) (take(2, NULL)).
+ * With CLAIM 2 a worker claims when U > 2, so the workers claim, empty
+ * shards, take each other's credits and meet claims in flight.
+ *
+ * Memory model: sequential consistency. Every write in wg.c's counting is a
+ * seq-cst RMW; the relaxed loads before a CAS are re-checked by it. What the
+ * model does not cover is data: that a done's writes are visible after the
+ * wait ([W1], a release-sequence argument in the header) and [W2] (the
+ * store-buffering shape with the in-task waiter, the same as sleep.pml's).
+ * Waiters are not modelled: the release is the RMW that leaves U = H = 0.
+ *
+ * Mutants (-DMUTANT=n), each of which the check must catch:
+ *   1  a claim that found credits in its shard keeps its token: H never
+ *      reaches 0 (lost release);
+ *   2  a claim takes its units without a token: U + H reaches 0 while its
+ *      credits are in flight (early release);
+ *   3  the CAS that empties a shard keeps the token (lost release);
+ *   4  a done that finds U = 0 reports "below zero" without looking at H
+ *      (claims in flight and other shards' credits ignored).
+ */
+#ifndef MUTANT
+#define MUTANT 0
+#endif
+#define CLAIM 2
+#define NS 2                    /* shards */
+#define N0 3                    /* W0's dones, its add of 1 included */
+#define N1 2
+#define N2 2
+#define NOUT 2
+#define TOTAL (N0 - 1 + N1 + N2 + NOUT)     /* the add before the round */
+
+byte U = TOTAL;                 /* unclaimed */
+byte H = 0;                     /* holder tokens */
+byte shard[NS];
+byte taken = 0;                 /* units taken by dones */
+byte added = 0;                 /* units added during the round */
+bool released = false;
+
+#define TOUCH assert(!released)
+
+/* settle(): the RMW's own result decides (wg.c settle) */
+#define SETTLE \
+    if \
+    :: U == 0 && H == 0 -> assert(taken == TOTAL + added); released = true; \
+       printf("MSC: released\n") \
+    :: else -> skip \
+    fi
+
+inline drop_token() {
+    atomic { TOUCH; H--; SETTLE }
+}
+
+/* take_credit(c): ok = a credit was taken */
+inline take_credit(c, ok) {
+    ok = false;
+    do
+    :: atomic { TOUCH; x = shard[c] };
+       if
+       :: x == 0 -> break
+       :: else ->
+          atomic {
+              TOUCH;
+              if
+              :: shard[c] == x -> shard[c] = x - 1; taken++; ok = true
+              :: else -> skip
+              fi
+          };
+          if
+          :: ok ->
+#if MUTANT == 3
+             skip;
+#else
+             if :: x == 1 -> drop_token() :: else -> skip fi;
+#endif
+             break
+          :: else -> skip
+          fi
+       fi
+    od
+}
+
+/* take(n, own): own = 255 outside a pool */
+inline take(n, own) {
+    do
+    :: n == 0 -> break
+    :: n > 0 ->
+       if
+       :: own != 255 -> take_credit(own, ok)
+       :: else -> ok = false
+       fi;
+       if
+       :: ok -> n--
+       :: else ->
+          atomic { TOUCH; s_u = U; s_h = H };
+          if
+          :: s_u > 0 && own != 255 && n == 1 && s_u > CLAIM ->
+             /* claim: CLAIM units and a token in one CAS */
+             atomic {
+                 TOUCH;
+                 if
+                 :: U == s_u && H == s_h ->
+                    U = U - CLAIM;
+#if MUTANT != 2
+                    H++;
+#endif
+                    taken++; ok = true
+                 :: else -> skip
+                 fi
+             };
+             if
+             :: ok ->
+                printf("MSC: claim into shard %d\n", own);
+                atomic { TOUCH; x = shard[own]; shard[own] = shard[own] + CLAIM - 1 };
+#if MUTANT == 1
+                skip;
+#elif MUTANT == 2
+                if :: x == 0 -> atomic { TOUCH; H++ } :: else -> skip fi;
+#else
+                if :: x != 0 -> drop_token() :: else -> skip fi;
+#endif
+                n = 0
+             :: else -> skip
+             fi
+          :: s_u > 0 && !(own != 255 && n == 1 && s_u > CLAIM) ->
+             k = (s_u < n -> s_u : n);
+             atomic {
+                 TOUCH;
+                 if
+                 :: U == s_u && H == s_h -> U = U - k; taken = taken + k; n = n - k; SETTLE
+                 :: else -> skip
+                 fi
+             }
+#if MUTANT == 4
+          :: s_u == 0 -> assert(false)      /* "below zero" */
+#else
+          :: s_u == 0 && s_h == 0 -> assert(false)      /* below zero (I5) */
+          :: s_u == 0 && s_h > 0 ->
+             /* other shards' credits; else a claim in flight: retry */
+             i = 0;
+             do
+             :: i < NS && i != own -> take_credit(i, ok); if :: ok -> break :: else -> i++ fi
+             :: i < NS && i == own -> i++
+             :: i >= NS -> break
+             od;
+             if :: ok -> n-- :: else -> skip fi
+#endif
+          fi
+       fi
+    od
+}
+
+/* fj_wg_done on a worker: the fast path, take_one_central, take */
+inline worker_done(own) {
+    atomic { TOUCH; x = shard[own] };
+    done = false;
+    if
+    :: x > 1 ->
+       atomic {
+           TOUCH;
+           if :: shard[own] == x -> shard[own] = x - 1; taken++; done = true :: else -> skip fi
+       }
+    :: else -> skip
+    fi;
+    if
+    :: !done && x == 0 ->
+       atomic { TOUCH; s_u = U; s_h = H };
+       if
+       :: s_u > 0 && s_u <= CLAIM ->
+          atomic {
+              TOUCH;
+              if
+              :: U == s_u && H == s_h -> U--; taken++; done = true; SETTLE
+              :: else -> skip
+              fi
+          }
+       :: else -> skip
+       fi
+    :: else -> skip
+    fi;
+    if
+    :: !done -> n = 1; take(n, own)
+    :: else -> skip
+    fi
+}
+
+proctype worker(byte own; byte dones; bool adds)
+{
+    byte x, s_u, s_h, k, n, i;
+    bool ok, done;
+    if
+    :: adds -> atomic { TOUCH; U++; added++ }      /* fj_wg_add(+1) */
+    :: else -> skip
+    fi;
+    do
+    :: dones > 0 -> worker_done(own); dones--
+    :: else -> break
+    od
+}
+
+proctype outside()
+{
+    byte x, s_u, s_h, k, n, i, own = 255;
+    bool ok;
+    n = NOUT;
+    take(n, own)
+}
+
+init {
+    atomic {
+        run worker(0, N0, true);
+        run worker(1, N1, false);
+        run worker(0, N2, false);
+        run outside()
+    }
+    (_nr_pr == 1);
+    assert(released);
+    assert(U == 0 && H == 0 && shard[0] == 0 && shard[1] == 0)
+}
