@@ -152,8 +152,8 @@ typedef struct fj_wg { FJI_ALIGNAS(64) unsigned char opaque_[64 * (1 + FJI_WG_SH
  *  is meant to hold back.
  *  Aborts   If the counter would go below zero or above INT32_MAX, with a
  *           message naming the wait group. (The upper bound is checked on
- *           the part of the counter that no worker has claimed ahead; claims
- *           hold at most a few hundred.)
+ *           the part of the counter that no worker has claimed ahead:
+ *           claims add at most 63 each, a few hundred in practice.)
  *  Threads  Any; never blocks. The counter reaching zero wakes every waiter. */
 void fj_wg_add(fj_wg *wg, long delta);
 
@@ -163,6 +163,7 @@ void fj_wg_add(fj_wg *wg, long delta);
 void fj_wg_done(fj_wg *wg);
 
 /** fj_wg_wait - return once the counter is zero.
+ *  Aborts   With more than 2^22 - 1 threads and tasks waiting at once.
  *  Threads  Any, several at once. Outside a pool the caller spins briefly,
  *           then sleeps on a futex. Inside a task the worker keeps working
  *           meanwhile: it runs other tasks of its pool (its own deque first,

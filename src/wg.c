@@ -63,7 +63,7 @@
  *
  * Invariants
  *   I1  The count never goes below zero (aborts) and U never above INT32_MAX
- *       (aborts; claimed credits, at most a few hundred, are not in U).
+ *       (aborts; claimed credits, at most 63 per claim, are not in U).
  *   I2  Registration only while U + H is non-zero, so after a release no
  *       waiter is registered until the next wait of the next round, and the
  *       releasing RMW's result holds every registration of its round
@@ -77,6 +77,12 @@
  *       a credit, or a claim is in flight (H > 0 counts it); in the last
  *       case it waits for the claimer's next RMW. U = H = 0 with a done to
  *       make is a counter below zero.
+ *   I6  An fj_wg_add(-n), n > 1, that U cannot cover at once holds a token
+ *       (no units) while it collects from U and the shards, and drops it
+ *       last: no release before all n are taken, and U = 0 with H = 1 (its
+ *       own) means none is left: below zero, aborted before any release.
+ *       (One fj_wg_done too many can still come after a release, as with
+ *       any counter: the wait group may be in its next round by then.)
  * Orderings
  *   [W1] the releaser's release store of state = 0 <-> a waiter's acquire
  *        load that sees 0 (or, unregistered, sees U = H = 0): every
@@ -93,7 +99,8 @@
  *        count after its RMW (sleep.c [S4]): a waiter whose park it did not
  *        count re-checks after that RMW.
  * Checked by: tests/test_wg.c, tests/stress_pool.c (TSan),
- * tests/model/wg.pml (claims, shards and tokens: no early or lost release).
+ * tests/model/wg.pml (claims, shards and tokens: no early or lost release,
+ * no retry forever under fairness, I6's abort before any release).
  */
 #include <limits.h>
 #include <sched.h>
@@ -187,9 +194,30 @@ static void below_zero(void)
 }
 
 /* Take n units off the count (n dones). own: the calling worker's shard, or
- * NULL outside a pool; a worker's single done may claim (see the header). */
+ * NULL outside a pool. A single done may claim (see the header). Several at
+ * once (fj_wg_add(-n)) first take all n from U if it holds them; otherwise
+ * they hold a token of their own while they collect (I6), so that nobody is
+ * released before all n are taken, and an add that would take the count
+ * below zero aborts before it releases anyone, as one RMW on an unsplit
+ * counter did. */
 static void take(fji_wg *g, uint64_t n, uint64_t *own)
 {
+    bool held = false;
+    while (n > 1 && !held) {
+        uint64_t s = fji_load_relaxed_64(&g->state);
+        if (COUNTER(s) >= n) {
+            if (fji_cas_seq_cst_64(&g->state, s, s - n * UNIT)) {  /* [W1] */
+                settle(g, s - n * UNIT);
+                return;
+            }
+        } else if (HOLDERS(s) == 0) {
+            below_zero();                       /* the count is U < n */
+        } else if (HOLDERS(s) == 0xffu) {
+            fji_cpu_relax();                    /* claims in flight end */
+        } else {
+            held = fji_cas_seq_cst_64(&g->state, s, s + HOLDER_ONE);
+        }
+    }
     unsigned waits = 0;
     while (n > 0) {
         if (own && take_credit(g, own)) {
@@ -199,8 +227,8 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
         uint64_t s = fji_load_relaxed_64(&g->state);
         uint64_t u = COUNTER(s);
         if (u > 0) {
-            if (own && n == 1 && u > WG_CLAIM && HOLDERS(s) < 0xffu) {
-                /* claim: WG_CLAIM units and a token, one for this done */
+            if (!held && own && u > WG_CLAIM && HOLDERS(s) < 0xffu) {
+                /* claim (n is 1): WG_CLAIM units and a token, one for this done */
                 if (!fji_cas_seq_cst_64(&g->state, s, s - WG_CLAIM * UNIT + HOLDER_ONE))
                     continue;
                 if (fji_faa_seq_cst_64(own, WG_CLAIM - 1) != 0)
@@ -211,11 +239,11 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             if (!fji_cas_seq_cst_64(&g->state, s, s - k * UNIT))   /* [W1] */
                 continue;
             n -= k;
-            settle(g, s - k * UNIT);
+            settle(g, s - k * UNIT);            /* nothing while held */
             continue;
         }
-        if (HOLDERS(s) == 0)
-            below_zero();                       /* I5 */
+        if (HOLDERS(s) == (held ? 1u : 0u))
+            below_zero();                       /* I5: no unit anywhere */
         bool found = false;
         for (unsigned i = 0; i < FJI_WG_SHARDS && !found; i++)
             if (&g->shard[i].credits != own)
@@ -229,6 +257,8 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             sched_yield();
         }
     }
+    if (held)
+        drop_token(g);                          /* may release: the last write */
 }
 
 void fj_wg_add(fj_wg *wg, long delta)

@@ -8,8 +8,10 @@
 #              (proof that the model is not vacuous).
 #   wg.pml     the wait group's split counter (src/wg.c): claims, shards and
 #              holder tokens release the waiters exactly once, only after
-#              every done, and nobody touches the wait group afterwards;
-#              then four planted bugs, each of which the check must catch.
+#              every done, and nobody touches the wait group afterwards; no
+#              thread retries forever (weak fairness); an fj_wg_add past
+#              zero aborts before it releases anyone; then six planted bugs,
+#              each of which the check must catch.
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
 #              (parker) the [S1] RMW+fence is a plain store and spin must
@@ -22,7 +24,7 @@
 #           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
 # Prints PASS/FAIL per property and exits non-zero if any result is not the
 # expected one. Needs spin and a C compiler; the default run takes about
-# 50 s (half of it compiling pan) and under 1 GB of memory.
+# 60 s (half of it compiling pan) and under 1 GB of memory.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 quiet=0 full=0
@@ -53,6 +55,17 @@ verify() {
     # -m: search depth; -w26: hash table; ${4:-} may add -A (no asserts) or -E (no end states)
     # shellcheck disable=SC2086
     ./pan -m200000 -w26 ${4:-} >pan.out 2>&1
+    return 0
+}
+
+# verify_live NAME PML "SPIN FLAGS": a non-progress-cycle search under weak
+# fairness (pan -l -f): no thread can retry forever while others are fair.
+verify_live() {
+    rm -f pan pan.c ./*.trail
+    # shellcheck disable=SC2086
+    spin $3 -a "$2" >spin.out 2>&1 || { cat spin.out; return 2; }
+    "${CC:-cc}" -O2 -w -DNP -DCOLLAPSE -o pan pan.c || return 2
+    ./pan -m200000 -w26 -l -f >pan.out 2>&1
     return 0
 }
 
@@ -110,6 +123,21 @@ expect_fail() {
     fi
 }
 
+# expect_live NAME PML FLAGS TEXT / expect_no_live NAME PML FLAGS
+expect_live() {
+    if ! verify_live "$1" "$2" "$3"; then report FAIL "$1: spin or cc failed"; return; fi
+    if [ "$(errors)" = 0 ] && grep -q 'Full statespace search' pan.out; then
+        report PASS "$1: $4 [$(summary)]"
+    else
+        report FAIL "$1: $4: $(what)"
+    fi
+}
+expect_no_live() {
+    if ! verify_live "$1" "$2" "$3"; then report FAIL "$1: spin or cc failed"; return; fi
+    if [ "$(errors)" != 0 ]; then report PASS "$1: FAILS as expected: $(what) [$(summary)]"
+    else report FAIL "$1: expected a non-progress cycle, spin found none [$(summary)]"; fi
+}
+
 D1="every task runs exactly once; I1-I4, [D4] hold"
 D2="no deadlock (no invalid end state)"
 NL=-DLF=0
@@ -142,12 +170,17 @@ expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
 
 echo "== wg.pml: 3 workers (two share a shard) and an outside thread (src/wg.c)"
-expect_pass "wg 8 dones, claims of 2, 2 shards" wg.pml "" \
+expect_pass "wg 8 units, claims of 2, 2 shards" wg.pml "" \
     "one release, after every done; no access after it; I5" "no invalid end state"
+expect_live "wg 8 units, weak fairness" wg.pml "" "no thread retries forever (no non-progress cycle)"
+expect_pass "wg MISUSE: fj_wg_add(-n) one past zero" wg.pml "-DMISUSE=1" \
+    "it aborts, and never after a release (I6)" "no invalid end state"
 expect_fail "wg mutant 1 (a claim onto a held shard keeps its token)" wg.pml "-DMUTANT=1"
 expect_fail "wg mutant 2 (a claim takes its units before its token)" wg.pml "-DMUTANT=2"
 expect_fail "wg mutant 3 (emptying a shard keeps its token)" wg.pml "-DMUTANT=3"
 expect_fail "wg mutant 4 (U = 0 read as below zero, H ignored)" wg.pml "-DMUTANT=4"
+expect_no_live "wg mutant 5 (a done never looks at other shards)" wg.pml "-DMUTANT=5"
+expect_fail "wg mutant 6 (fj_wg_add(-n) without a token of its own)" wg.pml "-DMISUSE=1 -DMUTANT=6"
 
 echo "== model check: $failures unexpected result(s) in $(( $(date +%s) - start )) s"
 [ "$failures" = 0 ]

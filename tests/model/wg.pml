@@ -12,14 +12,27 @@
  *   and no invalid end state: nobody waits forever for a credit.
  *
  * Actors (all with one pending round: the add happened before they start):
- *   W0, W1  workers with shards 0 and 1; W0 first adds one more unit (a
- *           task that launches a task: it still holds its own unit, so the
- *           count is non-zero) and then makes one more done;
+ *   W0      a worker with shard 0; it first adds one more unit (a task that
+ *           launches a task: it still holds its own unit, so the count is
+ *           non-zero) and then makes one more done;
+ *   W1      a worker with shard 1 that makes one fj_wg_add(-2): a take of
+ *           several units, with a token of its own when U cannot cover it
+ *           (wg.c I6);
  *   W2      a worker that shares shard 0 with W0 (worker i uses shard
  *           i mod FJI_WG_SHARDS);
  *   OUT     an outside thread that makes one fj_wg_add(-2) (take(2, NULL)).
  * With CLAIM 2 a worker claims when U > 2, so the workers claim, empty
  * shards, take each other's credits and meet claims in flight.
+ *
+ * -DMISUSE=1: one unit too many. W0 makes two dones (it may claim) and OUT
+ * takes all the others and one more in one fj_wg_add. Checked: OUT's
+ * take aborts ("below zero") and never after releasing the waiters: a
+ * released waiter may already have reused or freed the wait group.
+ * (A single fj_wg_done too many can come after the release; that is
+ * allowed, as with any counter, and W0 may be the one that aborts.)
+ *
+ * Liveness (check.sh compiles with -DNP, pan -l -f): under weak fairness
+ * no thread retries forever (the waits for a claim in flight end).
  *
  * Memory model: sequential consistency. Every write in wg.c's counting is a
  * seq-cst RMW; the relaxed loads before a CAS are re-checked by it. What the
@@ -35,18 +48,31 @@
  *      credits are in flight (early release);
  *   3  the CAS that empties a shard keeps the token (lost release);
  *   4  a done that finds U = 0 reports "below zero" without looking at H
- *      (claims in flight and other shards' credits ignored).
+ *      (claims in flight and other shards' credits ignored);
+ *   5  a done never looks at other shards: it waits for credits another
+ *      worker holds (caught by the liveness run);
+ *   6  fj_wg_add(-n) collects without a token of its own (with MISUSE: it
+ *      releases the waiters, then finds the count short).
  */
 #ifndef MUTANT
 #define MUTANT 0
 #endif
+#ifndef MISUSE
+#define MISUSE 0
+#endif
 #define CLAIM 2
 #define NS 2                    /* shards */
+#if MISUSE
+#define N0 2                    /* W0: two dones */
+#define TOTAL 5
+#define NOUT (TOTAL - N0 + 1)   /* OUT: the other 3, and one more */
+#else
 #define N0 3                    /* W0's dones, its add of 1 included */
-#define N1 2
+#define N1 2                    /* W1: one fj_wg_add(-2) */
 #define N2 2
 #define NOUT 2
 #define TOTAL (N0 - 1 + N1 + N2 + NOUT)     /* the add before the round */
+#endif
 
 byte U = TOTAL;                 /* unclaimed */
 byte H = 0;                     /* holder tokens */
@@ -54,16 +80,39 @@ byte shard[NS];
 byte taken = 0;                 /* units taken by dones */
 byte added = 0;                 /* units added during the round */
 bool released = false;
+bool aborted = false;           /* someone reported "below zero" */
+bool misuse_run = MISUSE;       /* "below zero" is expected */
 
+/* Go's rule: nothing touches the wait group after the release (MISUSE
+ * relaxes it for the abort race described at the top). */
+#if MISUSE
+#define TOUCH skip
+#else
 #define TOUCH assert(!released)
+#endif
 
 /* settle(): the RMW's own result decides (wg.c settle) */
+#if MISUSE
+#define SETTLE \
+    if \
+    :: U == 0 && H == 0 -> released = true; printf("MSC: released\n") \
+    :: else -> skip \
+    fi
+#else
 #define SETTLE \
     if \
     :: U == 0 && H == 0 -> assert(taken == TOTAL + added); released = true; \
        printf("MSC: released\n") \
     :: else -> skip \
     fi
+#endif
+
+/* below_zero(): the process stops here (the C code aborts). mine: an
+ * fj_wg_add(-n) with n > 1, which must not have released anyone (I6). */
+#define BELOW_ZERO(mine) \
+    printf("MSC: below zero\n"); \
+    if :: mine -> assert(!released) :: else -> skip fi; \
+    assert(misuse_run); aborted = true; goto stop
 
 inline drop_token() {
     atomic { TOUCH; H--; SETTLE }
@@ -98,8 +147,36 @@ inline take_credit(c, ok) {
     od
 }
 
-/* take(n, own): own = 255 outside a pool */
+/* take(n, own): own = 255 outside a pool (wg.c take) */
 inline take(n, own) {
+    held = false;
+    multi = (n > 1);
+    /* several units: all from U at once, or a token of one's own (I6) */
+    do
+    :: n <= 1 || held -> break
+    :: else ->
+       atomic { TOUCH; s_u = U; s_h = H };
+       if
+       :: s_u >= n ->
+          atomic {
+              TOUCH;
+              if
+              :: U == s_u && H == s_h -> U = U - n; taken = taken + n; n = 0; SETTLE
+              :: else -> skip
+              fi
+          }
+       :: s_u < n && s_h == 0 -> BELOW_ZERO(true)
+       :: s_u < n && s_h > 0 ->
+#if MUTANT == 6
+          break
+#else
+          atomic {
+              TOUCH;
+              if :: U == s_u && H == s_h -> H++; held = true :: else -> skip fi
+          }
+#endif
+       fi
+    od;
     do
     :: n == 0 -> break
     :: n > 0 ->
@@ -112,7 +189,7 @@ inline take(n, own) {
        :: else ->
           atomic { TOUCH; s_u = U; s_h = H };
           if
-          :: s_u > 0 && own != 255 && n == 1 && s_u > CLAIM ->
+          :: s_u > 0 && !held && own != 255 && n == 1 && s_u > CLAIM ->
              /* claim: CLAIM units and a token in one CAS */
              atomic {
                  TOUCH;
@@ -140,7 +217,7 @@ inline take(n, own) {
                 n = 0
              :: else -> skip
              fi
-          :: s_u > 0 && !(own != 255 && n == 1 && s_u > CLAIM) ->
+          :: s_u > 0 && !(!held && own != 255 && n == 1 && s_u > CLAIM) ->
              k = (s_u < n -> s_u : n);
              atomic {
                  TOUCH;
@@ -150,22 +227,27 @@ inline take(n, own) {
                  fi
              }
 #if MUTANT == 4
-          :: s_u == 0 -> assert(false)      /* "below zero" */
+          :: s_u == 0 -> BELOW_ZERO(multi)
 #else
-          :: s_u == 0 && s_h == 0 -> assert(false)      /* below zero (I5) */
-          :: s_u == 0 && s_h > 0 ->
+          :: s_u == 0 && s_h == held -> BELOW_ZERO(multi)     /* I5, I6 */
+          :: s_u == 0 && s_h != held ->
              /* other shards' credits; else a claim in flight: retry */
              i = 0;
              do
+#if MUTANT == 5
+             :: true -> break
+#else
              :: i < NS && i != own -> take_credit(i, ok); if :: ok -> break :: else -> i++ fi
              :: i < NS && i == own -> i++
              :: i >= NS -> break
+#endif
              od;
              if :: ok -> n-- :: else -> skip fi
 #endif
           fi
        fi
-    od
+    od;
+    if :: held -> drop_token() :: else -> skip fi
 }
 
 /* fj_wg_done on a worker: the fast path, take_one_central, take */
@@ -205,7 +287,7 @@ inline worker_done(own) {
 proctype worker(byte own; byte dones; bool adds)
 {
     byte x, s_u, s_h, k, n, i;
-    bool ok, done;
+    bool ok, done, held, multi;
     if
     :: adds -> atomic { TOUCH; U++; added++ }      /* fj_wg_add(+1) */
     :: else -> skip
@@ -213,25 +295,39 @@ proctype worker(byte own; byte dones; bool adds)
     do
     :: dones > 0 -> worker_done(own); dones--
     :: else -> break
-    od
+    od;
+stop:
+    skip
 }
 
-proctype outside()
+/* fj_wg_add(wg, -m) from a thread (own: its shard, 255 outside) */
+proctype remover(byte own; byte m)
 {
-    byte x, s_u, s_h, k, n, i, own = 255;
-    bool ok;
-    n = NOUT;
-    take(n, own)
+    byte x, s_u, s_h, k, n, i;
+    bool ok, held, multi;
+    n = m;
+    take(n, own);
+stop:
+    skip
 }
 
 init {
     atomic {
+#if MISUSE
+        run worker(0, N0, false);
+        run remover(255, NOUT)
+#else
         run worker(0, N0, true);
-        run worker(1, N1, false);
+        run remover(1, N1);
         run worker(0, N2, false);
-        run outside()
+        run remover(255, NOUT)
+#endif
     }
     (_nr_pr == 1);
+#if MISUSE
+    assert(aborted)
+#else
     assert(released);
     assert(U == 0 && H == 0 && shard[0] == 0 && shard[1] == 0)
+#endif
 }
