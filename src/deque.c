@@ -40,6 +40,13 @@
  *       (I1), so tail == head means that slot was claimed.
  *   I5  The slot array never moves: capacity is fixed at init; a full deque
  *       makes fj_spawn run the child inline and fj_go use the injection queue.
+ *   I6  A slot that holds no plain record (fj_spawn's child, a detached task)
+ *       has group == FJI_TYPED_GROUP: set at init, restored by the owner
+ *       (fji_slot_free) wherever it takes a plain record out of a slot -
+ *       fj_sync's two pops, pop_own, the slow sync, a detached run, a dropped
+ *       stolen slot - after reading it and before running it. So FJ_SPAWN
+ *       writes no group (detail.h, typed tasks); debug builds check it there.
+ *       Thieves never write group, so a typed slot stays typed while stolen.
  *
  * Orderings (each label is repeated at both sides)
  *   [D1] publish: the owner fills slots, then moves split up with a CAS
@@ -121,11 +128,13 @@ int fji_deque_init(fji_deque *d, uint32_t cap)
     d->hot.slots = fji_alloc_aligned(64, (size_t)cap * sizeof(fji_task));
     if (!d->hot.slots)
         return ENOMEM;
-    /* No memset: a slot is written before it is read; only the states must
-     * start FRESH, and the pages come zeroed from a fresh mapping only for
-     * large sizes, so set them. */
-    for (uint32_t i = 0; i < cap; i++)
+    /* No memset: a slot is written before it is read, but for its state,
+     * which must start FRESH, and its group, which a free slot keeps at
+     * FJI_TYPED_GROUP (I6). */
+    for (uint32_t i = 0; i < cap; i++) {
         d->hot.slots[i].state = FJI_SLOT_FRESH;
+        fji_slot_free(&d->hot.slots[i]);
+    }
     d->hot.top = d->hot.split = d->hot.slots;
     d->hot.end = d->hot.slots + cap;
     d->hot.limit = d->hot.end;

@@ -54,7 +54,6 @@
 
 _Static_assert(sizeof(fji_group) <= sizeof(fj_group), "fj_group too small");
 
-fji_group fji_typed_group;         /* every typed slot's group: "typed tasks" below */
 
 #define SYNC_SPINS  4096u          /* polls with a pause: ~50 us */
 #define SYNC_YIELDS 256u           /* then polls with sched_yield: a thief that
@@ -119,6 +118,13 @@ static void wait_stolen(fji_worker *w, fji_task *slot)
     }
 }
 
+void fji_slot_not_free(const fji_task *t)
+{
+    (void)t;
+    fji_die("forja internal error: FJ_SPAWN into a slot whose group was not "
+            "restored (src/deque.c I6)");
+}
+
 void fji_sync_typed_above(void)
 {
     fji_die("fj_sync: an FJ_SPAWN made after this group's children is not synced "
@@ -156,9 +162,10 @@ static fji_task *pop_child(fji_worker *w, bool *stolen)
             fji_deque_drop_stolen(&w->deque);           /* group stays readable */
             if (s->group) {
                 *stolen = true;
-                return s;
+                return s;                               /* the caller frees it */
             }
-            break;                                      /* detached: DONE at steal */
+            fji_slot_free(s);                           /* detached: DONE at steal; I6 */
+            break;
         }
     }
 }
@@ -172,18 +179,21 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
         if (!s)
             fji_die("fj_sync: the group has children but the deque is empty "
                     "(was the group spawned into by another task?)");
-        if (s->group == &fji_typed_group)
+        if (s->group == FJI_TYPED_GROUP)
             fji_sync_typed_above();
         s->group->pending--;
+        fj_fn fn = s->fn;
+        void *arg = s->arg;
+        fji_slot_free(s);                       /* deque.c I6 */
         if (!stolen)
-            fji_task_run_child(w, s->fn, s->arg);
+            fji_task_run_child(w, fn, arg);
     }
 }
 
 /* ------------------------------------------------------------ typed tasks
  * The out-of-line half of FJ_SPAWN / FJ_SYNC (include/forja/detail.h, "typed
  * tasks"). A typed slot is a child like any other for thieves (group is
- * fji_typed_group, never dereferenced by correct programs); only its owner's
+ * FJI_TYPED_GROUP, a marker never dereferenced); only its owner's
  * side differs: FJ_SYNC knows its slot (fji_t_) instead of counting a group.
  *
  * Children run at once on a full deque (or outside any pool) leave their
@@ -260,7 +270,7 @@ fji_task *fji_typed_sync_slow(fji_hot *h, fji_task *t, fj_fn entry)
             typed_mismatch(NULL);
         return &eager[--eager_n];                       /* valid until the next push */
     }
-    if (t->fn != entry || t->group != &fji_typed_group)
+    if (t->fn != entry || t->group != FJI_TYPED_GROUP)
         typed_mismatch(NULL);
     bool stolen;
     if (pop_child((fji_worker *)(void *)h, &stolen) != t)
@@ -272,7 +282,7 @@ fji_task *fji_typed_sync_slow(fji_hot *h, fji_task *t, fj_fn entry)
 
 void fji_typed_check(fji_hot *h, const fji_task *t, fj_fn entry, const char *name)
 {
-    if (t + 1 != h->top || t->fn != entry || t->group != &fji_typed_group)
+    if (t + 1 != h->top || t->fn != entry || t->group != FJI_TYPED_GROUP)
         typed_mismatch(name);
 }
 

@@ -99,5 +99,6 @@ void fji_run_detached_slot(fji_hot *h, fji_task *slot)
 {
     fji_task t;                                 /* the slot may be reused by fn */
     fji_task_copy(&t, slot);                    /* group is NULL: detached */
+    fji_slot_free(slot);                        /* deque.c I6 */
     fji_task_run((fji_worker *)(void *)h, &t);
 }

@@ -154,6 +154,7 @@ static bool pop_own(fji_worker *w, fji_task *t)
                 return false;
             fji_group *g = s->group;
             fji_deque_drop_stolen(&w->deque);
+            fji_slot_free(s);                   /* deque.c I6 */
             if (g)
                 g->pending--;                   /* the owner's bookkeeping */
             continue;
@@ -161,6 +162,7 @@ static bool pop_own(fji_worker *w, fji_task *t)
         fji_task_copy(t, s);
         if (s->group)
             s->group->pending--;                /* a child of a task below us */
+        fji_slot_free(s);                       /* deque.c I6 */
         return true;
     }
 }
@@ -220,7 +222,7 @@ static void run_found(fji_worker *w, fji_task *t, fji_task *slot)
     if (t->group) {                             /* a child: counted at spawn */
         /* A typed child (FJ_SPAWN) reaches here only stolen, so slot is
          * set: its argument and result live there (detail.h). */
-        void *arg = t->group == &fji_typed_group ? (void *)slot : t->arg;
+        void *arg = t->group == FJI_TYPED_GROUP ? (void *)slot : t->arg;
         fji_task_run_child(w, t->fn, arg);
         if (slot)
             fji_slot_mark_done(slot);           /* I3, deque.c [D5] */

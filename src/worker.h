@@ -40,7 +40,7 @@ static inline fji_worker *fji_self(void)
 static inline bool fji_worker_typed_top(const fji_worker *w)
 {
     const fji_hot *h = &w->deque.hot;
-    return w->depth && h->top > h->slots && h->top[-1].group == &fji_typed_group;
+    return w->depth && h->top > h->slots && h->top[-1].group == FJI_TYPED_GROUP;
 }
 
 void *fji_worker_main(void *w);
