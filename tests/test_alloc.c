@@ -241,6 +241,53 @@ Test(alloc, go_copy_over_64_bytes_from_a_task_returns_enomem_and_never_runs, .ti
     check_go_copy_runs();
 }
 
+/* A failed fj_go_copy from a task reserved the top slot and wrote its
+ * group; the slot must be left holding the typed marker (deque.c I6), or the
+ * FJ_SPAWN that lands there next is taken for a detached task. Found in
+ * review: debug builds aborted in the FJ_SPAWN, release builds reported a
+ * false FJ_SYNC mismatch once an fj_go went on top. */
+struct big_arg { char pad[FJ_COPY_INLINE + 36]; };
+
+static void big_nop(void *p)
+{
+    (void)p;
+}
+
+FJ_TASK(long, plus_one, long, n)
+{
+    return n + 1;
+}
+
+FJ_TASK(long, spawn_after_failed_copy, long, n)
+{
+    struct big_arg b;
+    memset(&b, 0, sizeof b);
+    fji_alloc_fail_after(1);
+    int e = fj_go_copy(NULL, big_nop, &b, sizeof b);
+    fji_alloc_fail_after(0);
+    if (e != ENOMEM)
+        return -1;
+    FJ_SPAWN(plus_one, n);                      /* into the slot the copy left */
+    cr_assert_eq(fj_go(NULL, count_idx, (void *)(intptr_t)0), 0);
+    return FJ_SYNC(plus_one);
+}
+
+static void spawn_after_failed_copy_root(void *arg)
+{
+    *(long *)arg = spawn_after_failed_copy(41);
+}
+
+Test(alloc, a_typed_spawn_after_a_failed_go_copy_from_a_task_is_still_typed, .timeout = 60)
+{
+    reset_runs();
+    fj_pool *p = make_pool(1);
+    long r = 0;
+    cr_assert_eq(fj_run(p, spawn_after_failed_copy_root, &r), 0);
+    cr_assert_eq(r, 42);
+    cr_assert_eq(fj_pool_destroy(p), 0);
+    cr_assert_eq(atomic_load(&runs[0]), 1);
+}
+
 /* ---------------------------------------------- outside thread registration */
 
 struct first_go { fj_pool *p; int first, second; };

@@ -361,9 +361,11 @@ static inline void fj_sync(fj_group *g)
  * per-thread stack (src/group.c) and sets fji_t_ to NULL, which is below
  * every split (fji_outside's split is the highest address).
  * Not counted in fj_stats.tasks: the count's add to memory cost 3% of
- * fib(32). No misuse checks in release builds but what is free (fji_t_ NULL
- * with an empty result stack); debug builds check each FJ_SYNC's slot, each
- * directly called child's leftovers, and fj_sync popping a typed slot. */
+ * fib(32). No misuse checks in release builds but what is nearly free
+ * (fji_t_ NULL with an empty result stack; fj_sync's loop, off its fast
+ * path, popping a typed slot: the marker is not a group to count down);
+ * debug builds also check each FJ_SYNC's slot, each directly called
+ * child's leftovers, and that FJ_SPAWN's slot holds the marker (I6). */
 
 fji_task *fji_typed_eager_push(fji_task *prev, fj_fn entry);
 fji_task *fji_typed_sync_slow(fji_hot *w, fji_task *t, fj_fn entry);
