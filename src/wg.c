@@ -124,16 +124,24 @@ _Static_assert((FJI_WG_SHARDS & (FJI_WG_SHARDS - 1)) == 0, "shards: a power of t
 #define RELEASING   0x80000000u
 #define SLEEPERS    0x40000000u
 #define HOLDER_ONE  ((uint64_t)1 << 22)
-#define HOLDERS(s)  (((uint32_t)(s) >> 22) & 0xffu)
+#define HOLDERS_MAX 0xffu       /* H's field; a claim that would pass it takes one unit */
+#define HOLDERS(s)  (((uint32_t)(s) >> 22) & HOLDERS_MAX)
 #define WAITERS(s)  ((uint32_t)(s) & 0x3fffffu)
 #define COUNTER(s)  ((uint32_t)((s) >> 32))
 #define UNIT        ((uint64_t)1 << 32)
 /* U = H = 0: the count is zero (I4, I5) */
-#define EMPTY(s)    (((s) & (~(uint64_t)0 << 32 | (uint64_t)0xff << 22)) == 0)
+#define EMPTY(s)    (((s) & (~(uint64_t)0 << 32 | (uint64_t)HOLDERS_MAX << 22)) == 0)
 #define WG_SPINS    1000u
 #define WG_CLAIM    64u         /* credits a worker claims from U at once */
 
 static inline fji_wg *W(fj_wg *wg) { return (fji_wg *)(void *)wg; }
+
+/* The credits of worker w's shard (any shard works for any thread: the
+ * mapping only spreads the lines). */
+static inline uint64_t *shard_of(fji_wg *g, const fji_worker *w)
+{
+    return &g->shard[w->id & (FJI_WG_SHARDS - 1)].credits;
+}
 
 static uint32_t *futex_word(fji_wg *g)
 {
@@ -187,7 +195,7 @@ static bool take_credit(fji_wg *g, uint64_t *c)
     return false;
 }
 
-static void below_zero(void)
+__attribute__((noreturn)) static void below_zero(void)
 {
     fji_die("fj_wg_add: wait group counter below zero "
             "(more fj_wg_done than fj_wg_add)");
@@ -212,7 +220,7 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             }
         } else if (HOLDERS(s) == 0) {
             below_zero();                       /* the count is U < n */
-        } else if (HOLDERS(s) == 0xffu) {
+        } else if (HOLDERS(s) == HOLDERS_MAX) {
             fji_cpu_relax();                    /* claims in flight end */
         } else {
             held = fji_cas_seq_cst_64(&g->state, s, s + HOLDER_ONE);
@@ -227,7 +235,7 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
         uint64_t s = fji_load_relaxed_64(&g->state);
         uint64_t u = COUNTER(s);
         if (u > 0) {
-            if (!held && own && u > WG_CLAIM && HOLDERS(s) < 0xffu) {
+            if (!held && own && u > WG_CLAIM && HOLDERS(s) < HOLDERS_MAX) {
                 /* claim (n is 1): WG_CLAIM units and a token, one for this done */
                 if (!fji_cas_seq_cst_64(&g->state, s, s - WG_CLAIM * UNIT + HOLDER_ONE))
                     continue;
@@ -270,8 +278,7 @@ void fj_wg_add(fj_wg *wg, long delta)
     fji_wg *g = W(wg);
     if (delta < 0) {
         fji_worker *w = fji_self();
-        take(g, (uint64_t)-delta,
-             w ? &g->shard[w->id & (FJI_WG_SHARDS - 1)].credits : NULL);
+        take(g, (uint64_t)-delta, w ? shard_of(g, w) : NULL);
         return;
     }
     /* [W2]: a releaser's fence follows its own RMW (release()). */
@@ -305,7 +312,7 @@ void fj_wg_done(fj_wg *wg)
         return;
     }
     /* the fast path: a credit this worker claimed earlier */
-    uint64_t *c = &g->shard[w->id & (FJI_WG_SHARDS - 1)].credits;
+    uint64_t *c = shard_of(g, w);
     uint64_t x = fji_load_relaxed_64(c);
     if (x > 1 && fji_cas_seq_cst_64(c, x, x - 1))          /* [W1] */
         return;
