@@ -44,8 +44,9 @@
  *       has group == FJI_TYPED_GROUP: set at init, restored by the owner
  *       (fji_slot_free) wherever it takes a plain record out of a slot -
  *       fj_sync's two pops, pop_own, the slow sync, a detached run, a dropped
- *       stolen slot - after reading it and before running it, and on a slot
- *       it reserved but did not commit (a failed fj_go_copy). So FJ_SPAWN
+ *       stolen slot - after reading it and before running it (fji_task_take
+ *       where it copies the record out); a failed fill of a reserved slot
+ *       writes nothing (fji_task_set_copy). So FJ_SPAWN
  *       writes no group (detail.h, typed tasks); debug builds check it there.
  *       Thieves never write group, so a typed slot stays typed while stolen.
  *

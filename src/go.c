@@ -64,10 +64,8 @@ static int submit(fj_pool *p, fj_fn fn, const void *arg, size_t size, bool copy)
         fji_task *t = fji_worker_typed_top(w) ? NULL : fji_deque_reserve(&w->deque);
         if (t) {
             int e = fill(t, fn, arg, size, copy);
-            if (e) {
-                fji_slot_free(t);               /* reserved, never committed: deque.c I6 */
-                return e;
-            }
+            if (e)
+                return e;                       /* t untouched: still free */
             fji_deque_commit(&w->deque);
             fji_deque_publish_all(&w->deque);   /* CAS: sleep.c P1 */
             fji_sleep_notify(&p->sleep);

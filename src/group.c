@@ -182,11 +182,10 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
         if (s->group == FJI_TYPED_GROUP)
             fji_sync_typed_above();
         s->group->pending--;
-        fj_fn fn = s->fn;
-        void *arg = s->arg;
-        fji_slot_free(s);                       /* deque.c I6 */
+        fji_task c;
+        fji_task_take(&c, s);
         if (!stolen)
-            fji_task_run_child(w, fn, arg);
+            fji_task_run_child(w, c.fn, c.arg);
     }
 }
 

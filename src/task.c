@@ -41,22 +41,23 @@ _Static_assert(sizeof(fji_task) % 16 == 0, "record size");
 
 int fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size)
 {
+    void *heap = NULL;
+    if (size > FJ_COPY_INLINE) {
+        heap = fji_alloc(size);                 /* malloc: aligned for any type */
+        if (!heap)
+            return ENOMEM;                      /* t untouched */
+        memcpy(heap, arg, size);
+    }
     t->fn = fn;
     t->group = NULL;
-    if (size == 0) {
-        t->arg = NULL;
-        t->flags = 0;
-    } else if (size <= FJ_COPY_INLINE) {
-        memcpy(t->payload, arg, size);
-        t->arg = NULL;
-        t->flags = FJI_TASK_COPY;
-    } else {
-        void *p = fji_alloc(size);             /* malloc: aligned for any type */
-        if (!p)
-            return ENOMEM;
-        memcpy(p, arg, size);
-        t->arg = p;
+    if (heap) {
+        t->arg = heap;
         t->flags = FJI_TASK_HEAP;
+    } else {
+        if (size > 0)
+            memcpy(t->payload, arg, size);
+        t->arg = NULL;
+        t->flags = size > 0 ? FJI_TASK_COPY : 0;
     }
     return 0;
 }
@@ -98,7 +99,6 @@ void fji_task_run(fji_worker *w, fji_task *t)
 void fji_run_detached_slot(fji_hot *h, fji_task *slot)
 {
     fji_task t;                                 /* the slot may be reused by fn */
-    fji_task_copy(&t, slot);                    /* group is NULL: detached */
-    fji_slot_free(slot);                        /* deque.c I6 */
+    fji_task_take(&t, slot);                    /* group is NULL: detached */
     fji_task_run((fji_worker *)(void *)h, &t);
 }

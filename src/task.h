@@ -9,7 +9,8 @@
 struct fji_worker;
 
 /* Fill t so that running it calls fn on a copy of size bytes of arg (size
- * <= FJ_COPY_INLINE: inside the record; larger: a heap block, ENOMEM). */
+ * <= FJ_COPY_INLINE: inside the record; larger: a heap block, or ENOMEM
+ * with t untouched, so a reserved deque slot keeps its group: deque.c I6). */
 int  fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size);
 
 /* *dst = what running *src needs: fn, arg, group, flags, and the payload only
@@ -22,6 +23,15 @@ static inline void fji_task_copy(fji_task *dst, const fji_task *src)
     dst->flags = src->flags;
     if (src->flags & FJI_TASK_COPY)
         memcpy(dst->payload, src->payload, sizeof dst->payload);
+}
+
+/* *dst = *slot as fji_task_copy, then the slot is free again: its group back
+ * to the typed marker (deque.c I6). For the owner taking a plain record out
+ * of its deque before running it (the run may push into that slot). */
+static inline void fji_task_take(fji_task *dst, fji_task *slot)
+{
+    fji_task_copy(dst, slot);
+    fji_slot_free(slot);
 }
 
 /* Run a detached or root task (a stable copy) on worker w: counts it, runs

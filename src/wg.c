@@ -185,6 +185,8 @@ static void drop_token(fji_wg *g)
  * shard's release sequence; the one that empties it gives the token back. */
 static bool take_credit(fji_wg *g, uint64_t *c)
 {
+    /* The relaxed loads only guess x; the CAS checks it and is the access
+     * that orders ([W1]). */
     for (uint64_t x = fji_load_relaxed_64(c); x > 0; x = fji_load_relaxed_64(c)) {
         if (fji_cas_seq_cst_64(c, x, x - 1)) {
             if (x == 1)
@@ -212,7 +214,7 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
 {
     bool held = false;
     while (n > 1 && !held) {
-        uint64_t s = fji_load_relaxed_64(&g->state);
+        uint64_t s = fji_load_relaxed_64(&g->state);   /* as below */
         if (COUNTER(s) >= n) {
             if (fji_cas_seq_cst_64(&g->state, s, s - n * UNIT)) {  /* [W1] */
                 settle(g, s - n * UNIT);
@@ -232,6 +234,9 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             n--;
             continue;
         }
+        /* Checked by the CAS, but for "below zero": a value read after the
+         * adds that made this unit (they happen-before this take) shows
+         * U + H > 0 while the unit is outstanding (I5). */
         uint64_t s = fji_load_relaxed_64(&g->state);
         uint64_t u = COUNTER(s);
         if (u > 0) {
@@ -292,7 +297,7 @@ void fj_wg_add(fj_wg *wg, long delta)
  * threads: one load and one CAS, as the single RMW it replaces. */
 static inline bool take_one_central(fji_wg *g, bool may_claim)
 {
-    uint64_t s = fji_load_relaxed_64(&g->state);
+    uint64_t s = fji_load_relaxed_64(&g->state);       /* checked by the CAS */
     uint64_t u = COUNTER(s);
     if (u == 0 || (may_claim && u > WG_CLAIM))
         return false;
@@ -313,7 +318,7 @@ void fj_wg_done(fj_wg *wg)
     }
     /* the fast path: a credit this worker claimed earlier */
     uint64_t *c = shard_of(g, w);
-    uint64_t x = fji_load_relaxed_64(c);
+    uint64_t x = fji_load_relaxed_64(c);               /* checked by the CAS */
     if (x > 1 && fji_cas_seq_cst_64(c, x, x - 1))          /* [W1] */
         return;
     if (x == 0 && take_one_central(g, true))

@@ -159,10 +159,9 @@ static bool pop_own(fji_worker *w, fji_task *t)
                 g->pending--;                   /* the owner's bookkeeping */
             continue;
         }
-        fji_task_copy(t, s);
-        if (s->group)
-            s->group->pending--;                /* a child of a task below us */
-        fji_slot_free(s);                       /* deque.c I6 */
+        fji_task_take(t, s);
+        if (t->group)
+            t->group->pending--;                /* a child of a task below us */
         return true;
     }
 }
