@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 typedef struct fji_sleep {
-    _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | CLOSING bit */
+    _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | WAKING, CLOSING bits */
     _Alignas(64) uint32_t epoch;  /* the futex word parked workers sleep on */
 } fji_sleep;
 

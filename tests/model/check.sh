@@ -168,6 +168,8 @@ expect_pass "sleep ASYM=1: plain P1, membarrier at K2 (src/os.c)" sleep.pml "-DA
     "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
 expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
+expect_fail "sleep BROKEN=3 (K5 leaves WAKING set)" sleep.pml "-DBROKEN=3 -DNW=1 -DPOSTS=2"
+expect_fail "sleep BROKEN=4 (WAKING claimed with nobody parked)" sleep.pml "-DBROKEN=4 -DNW=1 -DPOSTS=2"
 
 echo "== wg.pml: 3 workers (two share a shard) and an outside thread (src/wg.c)"
 expect_pass "wg 8 units, claims of 2, 2 shards" wg.pml "" \

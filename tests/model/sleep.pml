@@ -30,6 +30,16 @@
  * read 0) and spin finds the lost wake-up: the printf lines of the trail
  * (spin -t) tell the story. Use NW=1 for them: with two workers a
  * non-atomic K1 also loses counter updates, a different bug.
+ *   -DBROKEN=3  K5 leaves WAKING set (sleep.c I4): the claimed wake-up never
+ *               ends, and a later post skips its wake-up for it.
+ *   -DBROKEN=4  the claim sets WAKING without checking that someone is
+ *               parked (I4): nobody comes back to clear it.
+ *
+ * WAKING (sleep.c [S5]): a poster or last searcher that wakes first claims
+ * the wake-up with a CAS on the state word (nobody searching, someone
+ * parked, WAKING clear); K5 clears it. The CAS loop (re-read, re-decide) is
+ * one atomic step here: it takes effect at the instant its last CAS or
+ * re-read happens.
  *
  * Why this model and not a deque store buffer: forja's deque changes its
  * shared word ts only by CAS (tests/model/deque.pml, top comment), so the
@@ -80,6 +90,7 @@ byte tail;                /* the injection queue's tail: published tasks */
 byte head;                /* its head: tasks claimed by workers */
 byte searching;           /* state bits 0-19 (sleep.c) */
 byte parked;              /* state bits 20-39; one word with searching */
+bit  waking;              /* state bit 62 (sleep.c I4), same word */
 byte epoch;               /* the futex word parked workers sleep on */
 
 /* ---------------------------------------------------------- store buffers */
@@ -122,11 +133,38 @@ inline wake_one(drained)
     }
 }
 
+mtype = { poster_claims, searcher_claims };
+
+/* sleep.c claim_wake: CAS state | WAKING while nobody searches, someone is
+ * parked and WAKING is clear; then wake(s, 1). */
+inline claim_wake(drained, who)
+{
+    atomic {
+        drained;
+#if BROKEN == 4
+        if
+        :: searching == 0 && !waking -> waking = 1; claimed = 1
+#else
+        if
+        :: searching == 0 && parked > 0 && !waking -> waking = 1; claimed = 1
+#endif
+        :: else -> claimed = 0
+        fi;
+        printf("MSC: %e claims: searching %d parked %d -> claimed %d\n", who, searching, parked, claimed)
+    }
+    if
+    :: claimed -> wake_one(drained)
+    :: else
+    fi;
+    claimed = 0
+}
+
 /* ---------------------------------------------------------------- poster */
 
 active proctype poster()
 {
     byte n, s, p;
+    bit w, claimed;
     do
     :: n < POSTS ->
        n++;
@@ -144,14 +182,14 @@ active proctype poster()
        POSTER_DRAINED;           /* P2 fji_sleep_notify [S1]: no code on x86 after the RMW */
 #endif
        atomic {                                              /* P3 fji_sleep_notify */
-           s = searching; p = parked;
-           printf("MSC: poster P3 reads state: searching %d parked %d\n", s, p)
+           s = searching; p = parked; w = waking;
+           printf("MSC: poster P3 reads state: searching %d parked %d waking %d\n", s, p, w)
        }
        if
-       :: s == 0 && p > 0 -> wake_one(POSTER_DRAINED)        /* fji_sleep_notify: wake one */
+       :: s == 0 && p > 0 && !w -> claim_wake(POSTER_DRAINED, poster_claims)  /* fji_sleep_notify */
        :: else
        fi;
-       d_step { s = 0; p = 0 }
+       d_step { s = 0; p = 0; w = 0 }
     :: n == POSTS -> break
     od;
     poster_done = 1
@@ -161,7 +199,7 @@ active proctype poster()
 
 proctype worker(byte me)
 {
-    bit srch, found;
+    bit srch, found, old_w, claimed;
     byte e, old_s, old_p;
 
 end_idle:                        /* worker.c fji_worker_help_until, forever */
@@ -181,10 +219,11 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
           :: srch ->                                         /* help_until: found, searching */
              atomic {                                        /* sleep.c fji_sleep_search_end */
                  WORKER_DRAINED(me);
-                 old_s = searching; old_p = parked; searching--
+                 old_s = searching; old_p = parked; old_w = waking; searching--
              }
              if
-             :: old_s == 1 && old_p > 0 -> wake_one(WORKER_DRAINED(me))  /* search_end: I3 */
+             :: old_s == 1 && old_p > 0 && !old_w ->         /* search_end: I3, I4 */
+                claim_wake(WORKER_DRAINED(me), searcher_claims)
              :: else
              fi;
              srch = 0
@@ -254,10 +293,14 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
                  }
 end_park:        !asleep[me]                                 /* blocked until woken */
              fi;
-             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5 */
+#if BROKEN == 3
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5, broken: WAKING stays */
+#else
+             atomic { WORKER_DRAINED(me); searching++; parked--; waking = 0 }   /* K5 (CAS) */
+#endif
           fi
        fi;
-       d_step { found = 0; e = 0; old_s = 0; old_p = 0 }
+       d_step { found = 0; e = 0; old_s = 0; old_p = 0; old_w = 0 }
     od
 }
 
