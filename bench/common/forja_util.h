@@ -2,7 +2,10 @@
  * exactly the requested workers (never the default pool), warmed up so that
  * every worker thread exists, has run and has stolen before timing starts.
  * FORJA_BENCH_STATS=1 prints the pool's counters for the timed part (from the
- * end of the warm-up to destroy) on stderr, where the runner ignores them. */
+ * end of the warm-up to destroy) on stderr, where the runner ignores them.
+ * FORJA_BENCH_PIN=1 sets fj_config.pin (worker i on the i-th allowed CPU), to
+ * tell the scheduler's placement from forja's own costs; the runner never
+ * sets it, so the tables compare default configurations. */
 #ifndef BENCH_FORJA_UTIL_H
 #define BENCH_FORJA_UTIL_H
 
@@ -20,6 +23,8 @@ static inline fj_pool *bench_forja_pool(int threads)
     fj_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.workers = (unsigned)threads;
+    const char *pin = getenv("FORJA_BENCH_PIN");
+    cfg.pin = pin && pin[0] == '1';
     fj_pool *pool = NULL;
     int rc = fj_pool_create(&pool, &cfg);
     if (rc != 0)
