@@ -401,6 +401,17 @@ def machine_info(a):
     lines.append(f"cpu: {model}")
     lines.append(f"cpus: {os.cpu_count()} online, {a.ncpu} usable by this process")
     lines.append(f"kernel: {platform.system()} {platform.release()} {platform.machine()}")
+    # Boot options that change where threads run (on the 2-core CI VM,
+    # sched_vcpu_pack packs threads onto fewer vCPUs: README, Performance).
+    try:
+        with open("/proc/cmdline") as f:
+            sched = [w for w in f.read().split()
+                     if w.split("=", 1)[0].startswith(("sched", "isolcpus", "nohz", "irqaffinity"))
+                     or "halt_poll" in w or w.startswith("cpuidle")]
+        if sched:
+            lines.append("kernel scheduling options: " + " ".join(sched))
+    except OSError:
+        pass
     try:
         lines.append("load average at start: %.2f %.2f %.2f" % os.getloadavg())
     except OSError:
