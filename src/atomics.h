@@ -67,6 +67,7 @@ static inline uint64_t fji_faa_seq_cst_64(uint64_t *p, uint64_t d) { return __at
 static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { return __atomic_fetch_add(p, d, __ATOMIC_SEQ_CST); }
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline void fji_add_relaxed_64(uint64_t *p, uint64_t d) { __atomic_fetch_add(p, d, __ATOMIC_RELAXED); }
 static inline void fji_fence_atomic_load(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
 static inline void fji_cpu_relax(void)
@@ -116,6 +117,8 @@ static inline uint64_t fji_faa_seq_cst_64(uint64_t *p, uint64_t d) { FJI_SEQ_CST
 static inline uint32_t fji_faa_seq_cst_32(uint32_t *p, uint32_t d) { FJI_SEQ_CST(uint32_t, ck_pr_faa_32(p, d)); }
 static inline uint32_t fji_fas_seq_cst_32(uint32_t *p, uint32_t v) { FJI_SEQ_CST(uint32_t, ck_pr_fas_32(p, v)); }
 static inline uint64_t fji_fas_seq_cst_64(uint64_t *p, uint64_t v) { FJI_SEQ_CST(uint64_t, ck_pr_fas_64(p, v)); }
+/* An atomic add that orders nothing (a counter many threads bump). */
+static inline void fji_add_relaxed_64(uint64_t *p, uint64_t d) { ck_pr_add_64(p, d); }
 static inline void fji_fence_atomic_load(void) { ck_pr_fence_atomic_load(); }
 static inline void fji_compiler_barrier(void) { ck_pr_barrier(); }
 static inline void fji_cpu_relax(void) { ck_pr_stall(); }

@@ -119,7 +119,9 @@
  * Rejected: waking on every post (herds, and a futex call per fj_go); one
  * condition variable under a mutex (a lock on the post path); timed waits
  * (they hide lost wake-ups, as in Lace).
- * Checked by: tests/test_idle.c (CPU while idle), tests/stress_sleep.c
+ * Checked by: tests/test_idle.c (CPU while idle; I4: claimed wake-ups never
+ * outnumber returns from park - without the WAKING test 2900-22800 against
+ * 20 in its 20 rounds), tests/stress_sleep.c
  * (post to a fully parked pool, thousands of times, also under TSan), and the
  * model in tests/model/.
  */
@@ -143,6 +145,14 @@ void fji_sleep_init(fji_sleep *s)
 {
     s->state = 0;
     s->epoch = 0;
+    s->claims = 0;
+    s->returns = 0;
+}
+
+bool fji_sleep_quiet(const fji_sleep *s, unsigned n)
+{
+    uint64_t st = fji_load_relaxed_64(&s->state);       /* a test's snapshot */
+    return PARKED(st) == n && SEARCHING(st) == 0 && !(st & WAKING);
 }
 
 static void wake(fji_sleep *s, int n)
@@ -163,6 +173,7 @@ static void claim_wake(fji_sleep *s, uint64_t st)
             break;
         st = fji_load_relaxed_64(&s->state);            /* re-decided by the CAS */
     }
+    fji_add_relaxed_64(&s->claims, 1);                  /* a count for tests */
     wake(s, 1);
 }
 
@@ -209,6 +220,7 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
         old = fji_load_relaxed_64(&s->state);           /* validated by the CAS */
         nw = (old + SEARCH_ONE - PARK_ONE) & ~WAKING;   /* K5; I4: ends the wake-up */
     } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* read by P3 [S1], [S5] */
+    fji_add_relaxed_64(&s->returns, 1);                 /* a count for tests */
     return slept;
 }
 

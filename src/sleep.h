@@ -8,6 +8,10 @@
 typedef struct fji_sleep {
     _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | WAKING, CLOSING bits */
     _Alignas(64) uint32_t epoch;  /* the futex word parked workers sleep on */
+    /* Counts for tests (I4), on the epoch's line, which only wake-ups and
+     * parks touch: claimed wake-ups, and returns from park (K5). */
+    uint64_t claims;
+    uint64_t returns;
 } fji_sleep;
 
 #define FJI_SLEEP_CLOSING (1ull << 63)
@@ -29,6 +33,10 @@ void fji_sleep_search_end(fji_sleep *s);        /* found work */
  * (the caller's own counter) is incremented before it sleeps. Returns true
  * if it slept. Either way the caller is searching again afterwards. */
 bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps);
+
+/* True when n workers are parked and no claimed wake-up is in flight; then
+ * claims <= returns (I4). For tests: a relaxed read of state. */
+bool fji_sleep_quiet(const fji_sleep *s, unsigned n);
 
 /* Wake every parked worker (destroy). */
 void fji_sleep_wake_all(fji_sleep *s);

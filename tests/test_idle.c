@@ -1,7 +1,9 @@
 /* test_idle.c - idle workers sleep (src/sleep.c): a pool with nothing to do
  * burns (almost) no CPU. The bound, 0.05 s of CPU over about 1 s of idleness
  * for the whole process, is a generous limit on a resource count, not a
- * measure of speed: a worker that kept spinning would use about 1 s. */
+ * measure of speed: a worker that kept spinning would use about 1 s.
+ * And waking them is claimed (I4): never more wake-ups than returns from
+ * park, however fast an outside thread posts. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "forja.h"
+#include "pool.h"                   /* src/: the sleep word's test counts */
 #include "support.h"
 
 static double cpu_seconds(void)
@@ -79,4 +82,45 @@ Test(idle, stats_count_a_sleep_for_every_worker_of_an_idle_pool, .timeout = 30)
     cr_assert_geq(s.sleeps, 2, "2 idle workers, %llu sleeps counted",
                   (unsigned long long)s.sleeps);
     cr_assert_eq(fj_pool_destroy(p), 0);
+}
+
+/* Until all n workers are parked and no claimed wake-up is in flight. */
+static void wait_quiet(fj_pool *p, unsigned n)
+{
+    for (int i = 0; i < 20000 && !fji_sleep_quiet(&p->sleep, n); i++) {
+        struct timespec ts = { 0, 500000 };
+        nanosleep(&ts, NULL);
+    }
+    cr_assert(fji_sleep_quiet(&p->sleep, n), "the pool's %u workers never all parked", n);
+}
+
+/* sleep.c I4: a wake-up is claimed (WAKING) and ends when a worker comes
+ * back from park, so claims never outnumber returns. Before the claim, each
+ * fj_go pushed while the woken worker was still on its way woke again: some
+ * 200 wake-ups per million pushes at one worker, once 27000. Rounds of
+ * 20000 fj_go from outside into a pool that parked in between make a claim
+ * every round; the count is exact (both are atomic adds) and read when the
+ * pool is quiet. */
+Test(idle, an_outside_burst_claims_at_most_one_wake_up_per_return_from_park, .timeout = 60)
+{
+    for (unsigned workers = 1; workers <= 2; workers++) {
+        fj_pool *p = make_pool(workers);
+        wait_quiet(p, workers);
+        uint64_t c0 = p->sleep.claims, r0 = p->sleep.returns;
+        for (int round = 0; round < 20; round++) {
+            atomic_store(&ran, 0);
+            fj_wg_add(&wg, 20000);
+            for (int i = 0; i < 20000; i++)
+                cr_assert_eq(fj_go(p, tick, NULL), 0);
+            fj_wg_wait(&wg);
+            cr_assert_eq(atomic_load(&ran), 20000);
+            wait_quiet(p, workers);
+        }
+        uint64_t claims = p->sleep.claims - c0, returns = p->sleep.returns - r0;
+        cr_assert_geq(claims, 20, "%u workers: 20 rounds into a parked pool, %llu wake-ups",
+                      workers, (unsigned long long)claims);
+        cr_assert_leq(claims, returns, "%u workers: %llu wake-ups claimed, %llu returns from park",
+                      workers, (unsigned long long)claims, (unsigned long long)returns);
+        cr_assert_eq(fj_pool_destroy(p), 0);
+    }
 }
