@@ -9,9 +9,9 @@
  * One 64-bit word, state, counts searching (bits 0-19) and parked (bits
  * 20-39) workers and holds the WAKING bit (62) and the CLOSING bit (63);
  * every change is an RMW.
- *   waking     a wake-up is in flight: a poster or searcher set WAKING, bumped
- *              the epoch and called futex-wake; no parked worker has come
- *              back (K5) since. The wakee counts as a searcher that has not
+ *   waking     a wake-up is in flight: a poster or searcher set WAKING (and
+ *              then bumps the epoch and calls futex-wake); no worker has
+ *              passed K5 since. The wakee counts as a searcher that has not
  *              started yet, so nobody wakes another one for it.
  *
  * Goals: no lost wake-up (work posted while every worker is parked wakes
@@ -30,12 +30,15 @@
  *   I3  A searcher that finds work and was the last searcher wakes one parked
  *       worker (Go's rule in resetspinning): a post that skipped waking
  *       because someone was searching is then covered by the new searcher.
- *   I4  At most one claimed wake-up is in flight (WAKING), and it ends:
- *       WAKING is set only by a CAS that sees parked > 0, and every worker
- *       counted as parked reaches K5, which clears it, once the epoch has
- *       moved (the wake's RMW moves it). A post or I3 that finds WAKING set
- *       skips its wake-up: the wakee, a searcher from its K5 on, covers it
- *       exactly as a running searcher would ([S1], [S5]).
+ *   I4  A claimed wake-up (WAKING) ends: WAKING is set only by a CAS that
+ *       sees it clear and parked > 0, and every worker counted as parked
+ *       reaches K5, which clears it, once the epoch has moved (the claim's
+ *       wake moves it). Any K5 clears it - the wakee's, a K3 re-check that
+ *       found work, a worker woken by wake_parked - so two claimed wake-ups
+ *       can overlap briefly, never one per post. A post or I3 that finds
+ *       WAKING set skips its wake-up: the worker that passes K5 next is a
+ *       searcher from then on and covers it exactly as a running searcher
+ *       would ([S1], [S5]).
  *
  * Protocols
  *   Post    P1 publish the work with a seq-cst RMW (CAS/exchange) - the
@@ -110,6 +113,11 @@
  *        claim's CAS is seq-cst; a failed CAS
  *        only re-reads. wake_all, wake_parked and close wake without a
  *        claim; the workers they wake clear WAKING at K5 like any other.
+ *        One new dependency: a claimant preempted between its CAS and its
+ *        futex-wake delays the posts that skip for it until it runs again
+ *        (latency, not loss: it will wake; Go's wakep has the same window).
+ *        A claimant with a low priority (SCHED_IDLE, a throttled cgroup)
+ *        can stretch that.
  *        Measured (spawn 10^6, interleaved medians of 21): 2 workers 18.2 ->
  *        16.0 ms; futex calls per run at 1 worker 20 instead of 200. The
  *        fork-join benchmarks, triad, sort and bench/handoff moved by less
@@ -151,7 +159,11 @@ void fji_sleep_init(fji_sleep *s)
 
 bool fji_sleep_quiet(const fji_sleep *s, unsigned n)
 {
-    uint64_t st = fji_load_relaxed_64(&s->state);       /* a test's snapshot */
+    /* Acquire: with n parked, each worker's K1 (an RMW) is in the value
+     * read, and its returns add, sequenced before that K1, is visible to the
+     * caller's later loads. A claims add may still be missing (it follows
+     * its CAS), which only lowers claims. */
+    uint64_t st = fji_load_acquire_64(&s->state);
     return PARKED(st) == n && SEARCHING(st) == 0 && !(st & WAKING);
 }
 

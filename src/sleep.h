@@ -34,8 +34,9 @@ void fji_sleep_search_end(fji_sleep *s);        /* found work */
  * if it slept. Either way the caller is searching again afterwards. */
 bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps);
 
-/* True when n workers are parked and no claimed wake-up is in flight; then
- * claims <= returns (I4). For tests: a relaxed read of state. */
+/* True when n workers are parked, none searches and no claimed wake-up is
+ * in flight; then claims <= returns (I4), read with relaxed loads after it
+ * (see sleep.c). For tests. */
 bool fji_sleep_quiet(const fji_sleep *s, unsigned n);
 
 /* Wake every parked worker (destroy). */

@@ -7,11 +7,13 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "forja.h"
+#include "os.h"                     /* src/: fji_os_asym */
 #include "pool.h"                   /* src/: the sleep word's test counts */
 #include "support.h"
 
@@ -84,6 +86,12 @@ Test(idle, stats_count_a_sleep_for_every_worker_of_an_idle_pool, .timeout = 30)
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
 
+/* One of the sleep word's counts, read after fji_sleep_quiet (sleep.h). */
+static uint64_t counted(const uint64_t *c)
+{
+    return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
 /* Until all n workers are parked and no claimed wake-up is in flight. */
 static void wait_quiet(fj_pool *p, unsigned n)
 {
@@ -100,13 +108,14 @@ static void wait_quiet(fj_pool *p, unsigned n)
  * 200 wake-ups per million pushes at one worker, once 27000. Rounds of
  * 20000 fj_go from outside into a pool that parked in between make a claim
  * every round; the count is exact (both are atomic adds) and read when the
- * pool is quiet. */
-Test(idle, an_outside_burst_claims_at_most_one_wake_up_per_return_from_park, .timeout = 60)
+ * pool is quiet. Run in both protocols of [S1] (os.c): the default
+ * (membarrier where the kernel has it) and the fenced one. */
+static void burst_claims_at_most_one_wake_up_per_return(void)
 {
     for (unsigned workers = 1; workers <= 2; workers++) {
         fj_pool *p = make_pool(workers);
         wait_quiet(p, workers);
-        uint64_t c0 = p->sleep.claims, r0 = p->sleep.returns;
+        uint64_t c0 = counted(&p->sleep.claims), r0 = counted(&p->sleep.returns);
         for (int round = 0; round < 20; round++) {
             atomic_store(&ran, 0);
             fj_wg_add(&wg, 20000);
@@ -116,11 +125,27 @@ Test(idle, an_outside_burst_claims_at_most_one_wake_up_per_return_from_park, .ti
             cr_assert_eq(atomic_load(&ran), 20000);
             wait_quiet(p, workers);
         }
-        uint64_t claims = p->sleep.claims - c0, returns = p->sleep.returns - r0;
+        uint64_t claims = counted(&p->sleep.claims) - c0;
+        uint64_t returns = counted(&p->sleep.returns) - r0;
         cr_assert_geq(claims, 20, "%u workers: 20 rounds into a parked pool, %llu wake-ups",
                       workers, (unsigned long long)claims);
         cr_assert_leq(claims, returns, "%u workers: %llu wake-ups claimed, %llu returns from park",
                       workers, (unsigned long long)claims, (unsigned long long)returns);
         cr_assert_eq(fj_pool_destroy(p), 0);
     }
+}
+
+Test(idle, an_outside_burst_claims_at_most_one_wake_up_per_return_from_park, .timeout = 60)
+{
+    burst_claims_at_most_one_wake_up_per_return();
+}
+
+/* The same with FORJA_MEMBARRIER=0, set before this test's process creates
+ * its first pool (Criterion runs each test in a process of its own; os.c
+ * decides the protocol once, at the first pool). */
+Test(idle, the_same_burst_with_the_fenced_protocol, .timeout = 60)
+{
+    cr_assert_eq(setenv("FORJA_MEMBARRIER", "0", 1), 0);
+    burst_claims_at_most_one_wake_up_per_return();
+    cr_assert(!fji_os_asym, "FORJA_MEMBARRIER=0 did not select the fenced protocol");
 }

@@ -13,10 +13,12 @@
 #              zero aborts before it releases anyone; then six planted bugs,
 #              each of which the check must catch.
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
-#              wake-up as written; with -DBROKEN=1 (poster) or -DBROKEN=2
-#              (parker) the [S1] RMW+fence is a plain store and spin must
-#              find the lost wake-up, whose trail is printed; with -DASYM=1
-#              (plain P1, membarrier at K2: src/os.c) there is none.
+#              wake-up and no WAKING left set, as written with 2 and with 3
+#              workers and with unclaimed wake-ups; with -DBROKEN=1 (poster)
+#              or -DBROKEN=2 (parker) the [S1] RMW+fence is a plain store and
+#              spin must find the lost wake-up, whose trail is printed; with
+#              -DASYM=1 (plain P1, membarrier at K2: src/os.c) there is none;
+#              -DBROKEN=3..5 break the wake-up claim (I4).
 #
 # Usage: tests/model/check.sh [-q] [--full]
 #   -q      no counterexample narratives
@@ -163,13 +165,18 @@ expect_fail "deque mutant 7 (the answer clears splitreq before it raises limit [
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \
-    "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
+    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_pass "sleep ASYM=1: plain P1, membarrier at K2 (src/os.c)" sleep.pml "-DASYM=1 -DNW=2 -DPOSTS=3" \
-    "no lost wake-up (I1 monitor)" "no deadlock (no invalid end state)"
+    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+expect_pass "sleep 3 workers, 2 posts" sleep.pml "-DNW=3 -DPOSTS=2" \
+    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+expect_pass "sleep SPUR=2: unclaimed wake-ups (wake_parked, close)" sleep.pml "-DSPUR=2 -DNW=2 -DPOSTS=3" \
+    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=3 (K5 leaves WAKING set)" sleep.pml "-DBROKEN=3 -DNW=1 -DPOSTS=2"
 expect_fail "sleep BROKEN=4 (WAKING claimed with nobody parked)" sleep.pml "-DBROKEN=4 -DNW=1 -DPOSTS=2"
+expect_fail "sleep BROKEN=5 (a K3-found return leaves WAKING set)" sleep.pml "-DBROKEN=5 -DNW=1 -DPOSTS=2"
 
 echo "== wg.pml: 3 workers (two share a shard) and an outside thread (src/wg.c)"
 expect_pass "wg 8 units, claims of 2, 2 shards" wg.pml "" \

@@ -1,14 +1,19 @@
 /* sleep.pml - the post/park protocol of src/sleep.c on x86-TSO, checked by
  * spin (tests/model/check.sh runs it).
  *
- * Property (sleep.c I1, no lost wake-up): never is work posted and not taken
- * while the poster has finished and every worker sleeps in FUTEX_WAIT. A
- * monitor asserts it; spin's invalid-end-state check adds that nothing else
- * gets stuck.
+ * Properties: (sleep.c I1, no lost wake-up) never is work posted and not
+ * taken while the posters have finished and every worker sleeps in
+ * FUTEX_WAIT; (I4) WAKING is never left set once the posters have finished
+ * and every worker sleeps. A monitor asserts each; spin's invalid-end-state
+ * check adds that nothing else gets stuck.
  *
- * Actors: NW workers (1 or 2) running worker.c's help_until loop over one
- * injection queue, and one poster that submits POSTS tasks from outside
- * (go.c submit: inject.c fji_inject_push: publish, then fji_sleep_notify).
+ * Actors: NW workers (1 to 3) running worker.c's help_until loop over the
+ * injection queues, and NP posters (1 or 2), each with its own queue and
+ * store buffer, that submit POSTS tasks each from outside (go.c submit:
+ * inject.c fji_inject_push: publish, then fji_sleep_notify). -DSPUR=k adds
+ * a waker that k times bumps the epoch and wakes every sleeper without a
+ * claim: fji_sleep_wake_parked (a wait group's release), close, and spurious
+ * futex returns.
  *
  * Memory model: x86-TSO. Each thread has a store buffer for its plain
  * (non-RMW) stores; its own loads forward from it; a locked RMW drains it
@@ -34,6 +39,9 @@
  *               ends, and a later post skips its wake-up for it.
  *   -DBROKEN=4  the claim sets WAKING without checking that someone is
  *               parked (I4): nobody comes back to clear it.
+ *   -DBROKEN=5  only a worker that slept clears WAKING at K5, not one whose
+ *               K3 re-check found work (a review's mutant: clearing it there
+ *               is needed, not merely harmless).
  *
  * WAKING (sleep.c [S5]): a poster or last searcher that wakes first claims
  * the wake-up with a CAS on the state word (nobody searching, someone
@@ -47,14 +55,16 @@
  * runtime has is here, between posting work and parking ([S1]), and the same
  * shape in inject.c [J3] (submit vs destroy) and wg.c [W2].
  *
- * Not modelled: the CLOSING bit and wake_all (destroy: pool.c), the deque as
+ * Not modelled: the CLOSING bit (destroy: pool.c; its wake-everyone is what
+ * SPUR adds), the deque as
  * a place to find work (its publish CAS is P1 exactly like the injection
  * queue's exchange), [S3] (K3 asking owners to publish private slots: a
  * relaxed store after K2, read before the owner's P1-P3; same fences), the
  * spin/yield phases of the search (any number of retries is modelled),
- * stats counters, and [S4] (fji_sleep_wake_parked: a wait group's release
- * as the poster, with its counter as the work; the same RMW, fence and read
- * of the parked count as P1-P3, waking all where P3 wakes one).
+ * stats counters, and the condition of [S4] (fji_sleep_wake_parked: a wait
+ * group's release as the poster, with its counter as the work; the same RMW,
+ * fence and read of the parked count as P1-P3, waking all where P3 wakes
+ * one; SPUR models its wake-ups, unclaimed).
  *
  * Asymmetric variant (-DASYM=1, what forja runs where the kernel offers
  * membarrier: src/os.c): P1 is a plain store that sits in the poster's store
@@ -71,11 +81,17 @@
 #ifndef NW
 #define NW 2
 #endif
-#if NW < 1 || NW > 2
-#error "NW must be 1 or 2"
+#if NW < 1 || NW > 3
+#error "NW must be 1..3"
 #endif
 #ifndef POSTS
 #define POSTS 2
+#endif
+#ifndef NP
+#define NP 1
+#endif
+#ifndef SPUR
+#define SPUR 0
 #endif
 #ifndef BROKEN
 #define BROKEN 0
@@ -86,24 +102,29 @@
 
 /* ---------------------------------------------------------------- memory */
 
-byte tail;                /* the injection queue's tail: published tasks */
-byte head;                /* its head: tasks claimed by workers */
+byte tail[NP];                /* the injection queue's tail: published tasks */
+byte head[NP];                /* its head: tasks claimed by workers */
 byte searching;           /* state bits 0-19 (sleep.c) */
 byte parked;              /* state bits 20-39; one word with searching */
 bit  waking;              /* state bit 62 (sleep.c I4), same word */
+#if NP > 1
+#define WORK (head[0] < tail[0] || head[1] < tail[1])
+#else
+#define WORK (head[0] < tail[0])
+#endif
 byte epoch;               /* the futex word parked workers sleep on */
 
 /* ---------------------------------------------------------- store buffers */
 
-bit  sbp_full;            /* poster: one buffered store to tail */
-byte sbp_tail;
+bit  sbp_full[NP];        /* poster: one buffered store to tail */
+byte sbp_tail[NP];
 bit  sbw_full[NW];        /* worker: one buffered store to the state word */
 byte sbw_searching[NW];
 byte sbw_parked[NW];
 
-#define POSTER_DRAINED (!sbp_full)
+#define POSTER_DRAINED (!sbp_full[me])
 #define WORKER_DRAINED(me) (!sbw_full[me])
-#define POSTER_TAIL (sbp_full -> sbp_tail : tail)
+#define POSTER_TAIL (sbp_full[me] -> sbp_tail[me] : tail[me])
 #define W_SEARCHING(me) (sbw_full[me] -> sbw_searching[me] : searching)
 #define W_PARKED(me) (sbw_full[me] -> sbw_parked[me] : parked)
 
@@ -114,7 +135,7 @@ byte nasleep;
 
 /* ---------------------------------------------------------------- ghosts */
 
-bit  poster_done;
+byte poster_done;
 bit  lost;                 /* set by the monitor when I1 fails */
 
 /* sleep.c wake(s, 1): epoch += 1 (RMW, [S2]), then FUTEX_WAKE one. The
@@ -127,6 +148,9 @@ inline wake_one(drained)
         :: asleep[0] -> asleep[0] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 0\n")
 #if NW > 1
         :: asleep[1] -> asleep[1] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 1\n")
+#endif
+#if NW > 2
+        :: asleep[2] -> asleep[2] = 0; nasleep--; printf("MSC: FUTEX_WAKE wakes worker 2\n")
 #endif
         :: else -> printf("MSC: FUTEX_WAKE finds nobody asleep\n")
         fi
@@ -161,7 +185,7 @@ inline claim_wake(drained, who)
 
 /* ---------------------------------------------------------------- poster */
 
-active proctype poster()
+proctype poster(byte me)
 {
     byte n, s, p;
     bit w, claimed;
@@ -170,14 +194,14 @@ active proctype poster()
        n++;
 #if BROKEN == 1 || ASYM
        d_step {                                              /* P1, broken or ASYM: plain store */
-           sbp_full = 1; sbp_tail = POSTER_TAIL + 1;
-           printf("MSC: poster P1 stores tail = %d into its store buffer (no RMW)\n", sbp_tail)
+           sbp_tail[me] = POSTER_TAIL + 1; sbp_full[me] = 1;
+           printf("MSC: poster P1 stores tail = %d into its store buffer (no RMW)\n", sbp_tail[me])
        }
                                                              /* P2 removed */
 #else
        atomic {                                              /* P1: fji_inject_push: exchange on tail */
-           POSTER_DRAINED; tail++;
-           printf("MSC: poster P1 publishes task %d (RMW on tail)\n", tail)
+           POSTER_DRAINED; tail[me]++;
+           printf("MSC: poster %d P1 publishes task %d (RMW on tail)\n", me, tail[me])
        }
        POSTER_DRAINED;           /* P2 fji_sleep_notify [S1]: no code on x86 after the RMW */
 #endif
@@ -192,7 +216,7 @@ active proctype poster()
        d_step { s = 0; p = 0; w = 0 }
     :: n == POSTS -> break
     od;
-    poster_done = 1
+    poster_done++
 }
 
 /* ---------------------------------------------------------------- workers */
@@ -208,8 +232,12 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
                                     (loads head, tail; CAS head) */
            WORKER_DRAINED(me);
            if
-           :: head < tail -> head++; found = 1;
-              printf("MSC: worker %d takes task %d\n", me, head)
+           :: head[0] < tail[0] -> head[0]++; found = 1;
+              printf("MSC: worker %d takes task %d of poster 0\n", me, head[0])
+#if NP > 1
+           :: head[1] < tail[1] -> head[1]++; found = 1;
+              printf("MSC: worker %d takes task %d of poster 1\n", me, head[1])
+#endif
            :: else -> found = 0
            fi
        }
@@ -264,20 +292,27 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
 #if ASYM
              atomic {                    /* K2 os.c fji_os_barrier: membarrier */
                  if
-                 :: sbp_full -> tail = sbp_tail; sbp_full = 0;
-                    printf("MSC: worker %d K2 membarrier drains the poster's buffer (tail = %d)\n",
-                           me, tail)
-                 :: else -> printf("MSC: worker %d K2 membarrier: poster's buffer empty\n", me)
-                 fi
+                 :: sbp_full[0] -> tail[0] = sbp_tail[0]; sbp_full[0] = 0;
+                    printf("MSC: worker %d K2 membarrier drains poster 0's buffer (tail = %d)\n",
+                           me, tail[0])
+                 :: else -> printf("MSC: worker %d K2 membarrier: poster 0's buffer empty\n", me)
+                 fi;
+#if NP > 1
+                 if
+                 :: sbp_full[1] -> tail[1] = sbp_tail[1]; sbp_full[1] = 0
+                 :: else
+                 fi;
+#endif
+                 skip
                  /* the workers' own buffers are empty: their K1 and K5 are RMWs */
              }
 #endif
 #endif
              atomic {                                        /* K3 fji_sleep_park re-check: */
-                 found = head < tail;                        /* worker.c recheck: work_visible */
+                 found = WORK;                        /* worker.c recheck: work_visible */
                  if
                  :: found -> printf("MSC: worker %d K3 re-check sees work\n", me)
-                 :: else -> printf("MSC: worker %d K3 re-check reads tail = %d: nothing\n", me, tail)
+                 :: else -> printf("MSC: worker %d K3 re-check: nothing\n", me)
                  fi
              }
              if
@@ -295,6 +330,8 @@ end_park:        !asleep[me]                                 /* blocked until wo
              fi;
 #if BROKEN == 3
              atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5, broken: WAKING stays */
+#elif BROKEN == 5
+             atomic { WORKER_DRAINED(me); searching++; parked--; if :: !found -> waking = 0 :: else fi }
 #else
              atomic { WORKER_DRAINED(me); searching++; parked--; waking = 0 }   /* K5 (CAS) */
 #endif
@@ -310,8 +347,11 @@ active proctype flusher()
     byte i;
 end:
     do
-    :: atomic { sbp_full -> tail = sbp_tail; sbp_full = 0;
-                printf("MSC: poster's buffered tail = %d reaches memory\n", tail) }
+    :: atomic { sbp_full[0] -> tail[0] = sbp_tail[0]; sbp_full[0] = 0;
+                printf("MSC: poster 0's buffered tail = %d reaches memory\n", tail[0]) }
+#if NP > 1
+    :: atomic { sbp_full[1] -> tail[1] = sbp_tail[1]; sbp_full[1] = 0 }
+#endif
     :: atomic { sbw_full[0] -> searching = sbw_searching[0]; parked = sbw_parked[0];
                 sbw_full[0] = 0;
                 printf("MSC: worker 0's buffered state reaches memory\n") }
@@ -319,6 +359,10 @@ end:
     :: atomic { sbw_full[1] -> searching = sbw_searching[1]; parked = sbw_parked[1];
                 sbw_full[1] = 0;
                 printf("MSC: worker 1's buffered state reaches memory\n") }
+#endif
+#if NW > 2
+    :: atomic { sbw_full[2] -> searching = sbw_searching[2]; parked = sbw_parked[2];
+                sbw_full[2] = 0 }
 #endif
     od
 }
@@ -328,20 +372,63 @@ active proctype lost_wakeup()
 {
 end:
     atomic {
-        poster_done && !sbp_full && head < tail && nasleep == NW ->
-        printf("MSC: LOST WAKE-UP: %d task(s) queued, all %d worker(s) asleep\n",
-               tail - head, NW);
+        poster_done == NP && WORK && nasleep == NW ->
+        printf("MSC: LOST WAKE-UP\n");
         lost = 1;
         assert(!lost)
     }
 }
 
+/* I4: WAKING never stays set once the posters are done and every worker sleeps
+ * (nobody can be inside claim_wake then). */
+active proctype waking_stuck()
+{
+end:
+    atomic {
+        poster_done == NP && nasleep == NW && waking ->
+        printf("MSC: WAKING STUCK\n");
+        assert(false)
+    }
+}
+
+#if SPUR
+/* wake_parked / wake_all / close / spurious futex returns: epoch += 1 and
+ * wake every sleeper, without a claim, SPUR times at any moment. */
+active proctype waker()
+{
+    byte k;
+    do
+    :: k < SPUR -> k++;
+       atomic { epoch++ }
+       atomic {
+           if :: asleep[0] -> asleep[0] = 0; nasleep-- :: else fi;
+#if NW > 1
+           if :: asleep[1] -> asleep[1] = 0; nasleep-- :: else fi;
+#endif
+#if NW > 2
+           if :: asleep[2] -> asleep[2] = 0; nasleep-- :: else fi;
+#endif
+           skip
+       }
+    :: k == SPUR -> break
+    od
+}
+#endif
+
 init
 {
     atomic {
+        run poster(0);
+#if NP > 1
+        run poster(1);
+#endif
         run worker(0);
 #if NW > 1
-        run worker(1)
+        run worker(1);
 #endif
+#if NW > 2
+        run worker(2);
+#endif
+        skip
     }
 }
