@@ -110,9 +110,9 @@
  *        will clear the bit, so it is the [S1] shape with that worker as the
  *        searcher: if the wakee parks again, its K1-K3 come after that K5
  *        and see the post's P1; if it finds work, I3 wakes the next. The
- *        claim's CAS is seq-cst; a failed CAS
- *        only re-reads. wake_all, wake_parked and close wake without a
- *        claim; the workers they wake clear WAKING at K5 like any other.
+ *        claim's CAS is seq-cst; a failed CAS only re-reads. wake_all,
+ *        wake_parked and close wake without a claim; the workers they wake
+ *        clear WAKING at K5 like any other.
  *        One new dependency: a claimant preempted between its CAS and its
  *        futex-wake delays the posts that skip for it until it runs again
  *        (latency, not loss: it will wake; Go's wakep has the same window).
@@ -128,8 +128,8 @@
  * condition variable under a mutex (a lock on the post path); timed waits
  * (they hide lost wake-ups, as in Lace).
  * Checked by: tests/test_idle.c (CPU while idle; I4: claimed wake-ups never
- * outnumber returns from park - without the WAKING test 2900-22800 against
- * 20 in its 20 rounds), tests/stress_sleep.c
+ * outnumber returns from park - without the WAKING test 2900-129000
+ * against 20 in its 20 rounds), tests/stress_sleep.c
  * (post to a fully parked pool, thousands of times, also under TSan), and the
  * model in tests/model/.
  */
