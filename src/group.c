@@ -54,7 +54,6 @@
 
 _Static_assert(sizeof(fji_group) <= sizeof(fj_group), "fj_group too small");
 
-
 #define SYNC_SPINS  4096u          /* polls with a pause: ~50 us */
 #define SYNC_YIELDS 256u           /* then polls with sched_yield: a thief that
                                       was preempted gets the CPU back */
@@ -74,10 +73,10 @@ void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
         fn(arg);                   /* outside any pool: a plain call */
         return;
     }
-    if (h->top == h->end) {
-        fji_count_task(h);         /* deque full: run the child now; inline */
-        fji_task_run_child((fji_worker *)(void *)h, fn, arg);   /* children are */
-        return;                                                 /* never pending */
+    if (h->top == h->end) {        /* deque full: run the child now (an */
+        fji_count_task(h);         /* inline child is never pending) */
+        fji_task_run_child((fji_worker *)(void *)h, fn, arg);
+        return;
     }
     fji_spawn_push(h, g, fn, arg);  /* a thief asked: push, then answer */
     fji_spawn_answer(h);
@@ -182,10 +181,9 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
         if (s->group == FJI_TYPED_GROUP)
             fji_sync_typed_above();
         s->group->pending--;
-        fji_task c;
-        fji_task_take(&c, s);
+        fji_slot_free(s);          /* I6; fn and arg stay, as in fj_sync */
         if (!stolen)
-            fji_task_run_child(w, c.fn, c.arg);
+            fji_task_run_child(w, s->fn, s->arg);
     }
 }
 

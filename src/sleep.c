@@ -173,17 +173,22 @@ static void wake(fji_sleep *s, int n)
     fji_futex_wake(&s->epoch, n);
 }
 
-/* Claim: wake one parked worker unless someone searches, nobody is parked,
- * or a wake-up is already in flight (I4). st is the caller's read of state
- * (P3, or the value its RMW left); a failed CAS re-reads. */
+/* Is a wake-up due by state st: nobody searching, someone parked, and no
+ * wake-up claimed (I4)? */
+static inline bool wake_due(uint64_t st)
+{
+    return SEARCHING(st) == 0 && PARKED(st) > 0 && !(st & WAKING);
+}
+
+/* Claim the wake-up that st (the caller's read of state: P3, or the value
+ * its RMW left) shows is due, then make it. A failed CAS re-reads and
+ * re-decides. */
 static void claim_wake(fji_sleep *s, uint64_t st)
 {
-    for (;;) {
-        if (SEARCHING(st) != 0 || PARKED(st) == 0 || (st & WAKING))
-            return;                                     /* covered: [S1], [S5] */
-        if (fji_cas_seq_cst_64(&s->state, st, st | WAKING))    /* I4: sees parked > 0 */
-            break;
+    while (!fji_cas_seq_cst_64(&s->state, st, st | WAKING)) {  /* I4: sees parked > 0 */
         st = fji_load_relaxed_64(&s->state);            /* re-decided by the CAS */
+        if (!wake_due(st))
+            return;                                     /* covered: [S1], [S5] */
     }
     fji_add_relaxed_64(&s->claims, 1);                  /* a count for tests */
     wake(s, 1);
@@ -196,7 +201,7 @@ void fji_sleep_notify(fji_sleep *s)
     else
         fji_fence_atomic_load();                        /* P2 [S1] */
     uint64_t st = fji_load_relaxed_64(&s->state);       /* P3, ordered by P2 */
-    if (SEARCHING(st) == 0 && PARKED(st) > 0 && !(st & WAKING))
+    if (wake_due(st))
         claim_wake(s, st);
 }
 
@@ -209,9 +214,9 @@ void fji_sleep_search_end(fji_sleep *s)
 {
     /* I3: a post whose P3 saw this searcher and skipped its wake-up read
      * state before this RMW, so its work is visible to the worker woken here. */
-    uint64_t old = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE);  /* read by P3 [S1] */
-    if (SEARCHING(old) == 1 && PARKED(old) > 0 && !(old & WAKING))     /* I3, I4 */
-        claim_wake(s, old - SEARCH_ONE);
+    uint64_t now = fji_faa_seq_cst_64(&s->state, -SEARCH_ONE) - SEARCH_ONE;  /* read by P3 [S1] */
+    if (wake_due(now))                                  /* I3: it was the last searcher */
+        claim_wake(s, now);
 }
 
 bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps)

@@ -244,6 +244,8 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
                 /* claim (n is 1): WG_CLAIM units and a token, one for this done */
                 if (!fji_cas_seq_cst_64(&g->state, s, s - WG_CLAIM * UNIT + HOLDER_ONE))
                     continue;
+                /* [W1]: an RMW, so it continues the shard's release
+                 * sequence that take_credit's CASes read */
                 if (fji_faa_seq_cst_64(own, WG_CLAIM - 1) != 0)
                     drop_token(g);              /* the shard had one (I4) */
                 return;

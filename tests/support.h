@@ -106,28 +106,41 @@ __attribute__((unused)) static void drop_pool(fj_pool *p)
 }
 #endif
 
-/* Inside a task: wait, polling each millisecond for at most 10 s, until
- * another worker has asked this one for work (src/deque.c [D6]: limit
- * lowered below every slot). White-box: src/deque.h fji_hot_asked. */
-__attribute__((unused)) static int wait_until_asked(void)
+/* Poll cond(arg) each millisecond for at most 10 s; 1 once it holds. */
+__attribute__((unused)) static int poll_until(int (*cond)(const void *), const void *arg)
 {
     for (int i = 0; i < 10000; i++) {
-        if (fji_hot_asked(fji_tls_hot))
+        if (cond(arg))
             return 1;
         usleep(1000);
     }
-    return 0;
+    return cond(arg);
 }
 
-/* Wait, polling each millisecond for at most 10 s, until *flag is set. */
+/* Has another worker asked the calling one for work (src/deque.c [D6]:
+ * limit lowered below every slot)? White-box: src/deque.h fji_hot_asked. */
+__attribute__((unused)) static int asked_cond(const void *unused)
+{
+    (void)unused;
+    return fji_hot_asked(fji_tls_hot);
+}
+
+/* Inside a task: wait (poll_until) until another worker has asked this one
+ * for work. */
+__attribute__((unused)) static int wait_until_asked(void)
+{
+    return poll_until(asked_cond, NULL);
+}
+
+__attribute__((unused)) static int flag_cond(const void *flag)
+{
+    return __atomic_load_n((const int *)flag, __ATOMIC_ACQUIRE);
+}
+
+/* Wait (poll_until) until *flag is set. */
 __attribute__((unused)) static int wait_for_flag(const int *flag)
 {
-    for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-            return 1;
-        usleep(1000);
-    }
-    return 0;
+    return poll_until(flag_cond, flag);
 }
 
 /* Threads of this process (entries of /proc/self/task). */

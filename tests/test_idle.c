@@ -92,14 +92,17 @@ static uint64_t counted(const uint64_t *c)
     return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* Until all n workers are parked and no claimed wake-up is in flight. */
-static void wait_quiet(fj_pool *p, unsigned n)
+/* Until all the pool's workers are parked and no claimed wake-up is in
+ * flight (support.h poll_until). */
+static int quiet_cond(const void *p)
 {
-    for (int i = 0; i < 20000 && !fji_sleep_quiet(&p->sleep, n); i++) {
-        struct timespec ts = { 0, 500000 };
-        nanosleep(&ts, NULL);
-    }
-    cr_assert(fji_sleep_quiet(&p->sleep, n), "the pool's %u workers never all parked", n);
+    const fj_pool *pool = p;
+    return fji_sleep_quiet(&pool->sleep, pool->size);
+}
+
+static void wait_quiet(fj_pool *p)
+{
+    cr_assert(poll_until(quiet_cond, p), "the pool's %u workers never all parked", p->size);
 }
 
 /* sleep.c I4: a wake-up is claimed (WAKING) and ends when a worker comes
@@ -114,7 +117,7 @@ static void burst_claims_at_most_one_wake_up_per_return(void)
 {
     for (unsigned workers = 1; workers <= 2; workers++) {
         fj_pool *p = make_pool(workers);
-        wait_quiet(p, workers);
+        wait_quiet(p);
         uint64_t c0 = counted(&p->sleep.claims), r0 = counted(&p->sleep.returns);
         for (int round = 0; round < 20; round++) {
             atomic_store(&ran, 0);
@@ -123,7 +126,7 @@ static void burst_claims_at_most_one_wake_up_per_return(void)
                 cr_assert_eq(fj_go(p, tick, NULL), 0);
             fj_wg_wait(&wg);
             cr_assert_eq(atomic_load(&ran), 20000);
-            wait_quiet(p, workers);
+            wait_quiet(p);
         }
         uint64_t claims = counted(&p->sleep.claims) - c0;
         uint64_t returns = counted(&p->sleep.returns) - r0;
@@ -131,7 +134,7 @@ static void burst_claims_at_most_one_wake_up_per_return(void)
                       workers, (unsigned long long)claims);
         cr_assert_leq(claims, returns, "%u workers: %llu wake-ups claimed, %llu returns from park",
                       workers, (unsigned long long)claims, (unsigned long long)returns);
-        cr_assert_eq(fj_pool_destroy(p), 0);
+        drop_pool(p);
     }
 }
 
@@ -142,8 +145,8 @@ Test(idle, an_outside_burst_claims_at_most_one_wake_up_per_return_from_park, .ti
 
 /* The same with FORJA_MEMBARRIER=0, set before this test's process creates
  * its first pool (Criterion runs each test in a process of its own; os.c
- * decides the protocol once, at the first pool). Run without a process per
- * test (--no-fork), an earlier test has decided it already: skipped then. */
+ * decides the protocol once, at the first pool). Skipped if a pool made
+ * earlier in the process has decided it already. */
 Test(idle, the_same_burst_with_the_fenced_protocol, .timeout = 60)
 {
     cr_assert_eq(setenv("FORJA_MEMBARRIER", "0", 1), 0);
