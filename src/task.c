@@ -50,14 +50,14 @@ int fji_task_set_copy(fji_task *t, fj_fn fn, const void *arg, size_t size)
     }
     t->fn = fn;
     t->group = NULL;
+    t->arg = heap;                              /* NULL unless on the heap */
     if (heap) {
-        t->arg = heap;
         t->flags = FJI_TASK_HEAP;
+    } else if (size > 0) {
+        memcpy(t->payload, arg, size);
+        t->flags = FJI_TASK_COPY;
     } else {
-        if (size > 0)
-            memcpy(t->payload, arg, size);
-        t->arg = NULL;
-        t->flags = size > 0 ? FJI_TASK_COPY : 0;
+        t->flags = 0;
     }
     return 0;
 }

@@ -26,7 +26,7 @@
 #           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
 # Prints PASS/FAIL per property and exits non-zero if any result is not the
 # expected one. Needs spin and a C compiler; the default run takes about
-# 60 s (half of it compiling pan) and under 1 GB of memory.
+# 80 s (much of it compiling pan) and under 1 GB of memory.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 quiet=0 full=0
@@ -47,14 +47,17 @@ cd "$work" || exit 1
 failures=0
 start=$(date +%s)
 
-# verify NAME PML "SPIN FLAGS" [PAN FLAGS]: build and run pan; leaves pan.out.
+# verify NAME PML "SPIN FLAGS" [PAN FLAGS] [SEARCH]: build and run pan;
+# leaves pan.out. SEARCH is the pan build's kind: -DSAFETY (the default:
+# assertions and end states) or -DNP (non-progress cycles, verify_live).
 verify() {
     rm -f pan pan.c ./*.trail
     # shellcheck disable=SC2086
     spin $3 -a "$2" >spin.out 2>&1 || { cat spin.out; return 2; }
     # shellcheck disable=SC2086
-    "${CC:-cc}" -O2 -w -DSAFETY -DCOLLAPSE -o pan pan.c || return 2
-    # -m: search depth; -w26: hash table; ${4:-} may add -A (no asserts) or -E (no end states)
+    "${CC:-cc}" -O2 -w ${5:--DSAFETY} -DCOLLAPSE -o pan pan.c || return 2
+    # -m: search depth; -w26: hash table; ${4:-} may add -A (no asserts),
+    # -E (no end states) or -l -f (non-progress cycles under weak fairness)
     # shellcheck disable=SC2086
     ./pan -m200000 -w26 ${4:-} >pan.out 2>&1
     return 0
@@ -63,12 +66,7 @@ verify() {
 # verify_live NAME PML "SPIN FLAGS": a non-progress-cycle search under weak
 # fairness (pan -l -f): no thread can retry forever while others are fair.
 verify_live() {
-    rm -f pan pan.c ./*.trail
-    # shellcheck disable=SC2086
-    spin $3 -a "$2" >spin.out 2>&1 || { cat spin.out; return 2; }
-    "${CC:-cc}" -O2 -w -DNP -DCOLLAPSE -o pan pan.c || return 2
-    ./pan -m200000 -w26 -l -f >pan.out 2>&1
-    return 0
+    verify "$1" "$2" "$3" "-l -f" -DNP
 }
 
 # summary: "N states, T s"
