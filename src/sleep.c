@@ -6,17 +6,20 @@
  *   parked     asleep on the pool's epoch futex.
  *   post       making work visible to other workers: a push to an injection
  *              queue, a publish of deque slots, a detached fj_go.
- * One 64-bit word, state, counts searching (bits 0-19) and parked (bits
- * 20-39) workers and holds the WAKING bit (62) and the CLOSING bit (63);
- * every change is an RMW.
- *   waking     a wake-up is in flight: a poster or searcher set WAKING (and
- *              then bumps the epoch and calls futex-wake); no worker has
- *              passed K5 since. The wakee counts as a searcher that has not
- *              started yet, so nobody wakes another one for it.
+ * One 64-bit word, state, counts searching (bits 0-19), parked (bits 20-39)
+ * and woken (bits 40-59) workers and holds the CLOSING bit (63); every
+ * change is an RMW.
+ *   woken      parked workers that a claimed wake-up is on its way to: a
+ *              poster or searcher added one (and then bumps the epoch and
+ *              calls futex-wake), and no K5 has taken it back since. A
+ *              woken worker counts as a searcher that has not started yet,
+ *              so nobody wakes another one for it; woken <= parked.
  *
  * Goals: no lost wake-up (work posted while every worker is parked wakes
- * one), no thundering herd (a post wakes at most one, and none while someone
- * searches or a wake-up is in flight), no CPU use when idle (parked workers
+ * one), no thundering herd (a post wakes at most one, none while someone
+ * searches, and none for a parked worker already woken), a fast ramp-up
+ * (a burst of posts wakes as many workers at once as it needs, up to the
+ * parked ones), no CPU use when idle (parked workers
  * block in the kernel with no timeout), and nothing on the spawn fast path
  * (private deque slots are not posts: the owner runs them itself if nobody
  * asks).
@@ -30,30 +33,41 @@
  *   I3  A searcher that finds work and was the last searcher wakes one parked
  *       worker (Go's rule in resetspinning): a post that skipped waking
  *       because someone was searching is then covered by the new searcher.
- *   I4  A claimed wake-up (WAKING) ends: WAKING is set only by a CAS that
- *       sees it clear and parked > 0, and every worker counted as parked
- *       reaches K5, which clears it, once the epoch has moved (the claim's
- *       wake moves it). Any K5 clears it - the wakee's, a K3 re-check that
- *       found work, a worker woken by wake_parked - so two claimed wake-ups
- *       can overlap briefly, never one per post. A post or I3 that finds
- *       WAKING set skips its wake-up: the worker that passes K5 next is a
- *       searcher from then on and covers it exactly as a running searcher
- *       would ([S1], [S5]).
+ *   I4  Claimed wake-ups end, and never outnumber the parked workers.
+ *       woken <= parked: a claim adds one only by a CAS that sees woken <
+ *       parked, and every K5 takes one off while woken > 0 (whoever's K5:
+ *       the wakee's, a K3 re-check that found work, a worker woken by
+ *       wake_parked), so with FJ_WORKERS_MAX workers the 20 bits cannot
+ *       overflow. The count ends: call a parked worker bound to return if
+ *       it will pass K5 without another wake-up (the futex took it off the
+ *       queue, its K3 found work, or its K0 read an epoch older than a
+ *       claim whose futex-wake has returned); then woken <= bound + claims
+ *       between their CAS and the return of their futex-wake. A claim adds
+ *       one to both sides. Its futex-wake either takes some sleeper off the
+ *       queue (bound, whoever it is: not necessarily a worker it counted)
+ *       or finds nobody asleep, and then every worker whose K1 preceded its
+ *       CAS is bound (K0 -> K1 -> CAS -> epoch += 1: K4's value check
+ *       fails). A K5 takes one off each side; unclaimed wake-ups only add
+ *       bound workers. So once every parked worker sleeps and no claimant
+ *       is between CAS and futex-wake, woken is 0. A post or I3 that finds
+ *       woken == parked > 0 skips its wake-up: by the bound some worker
+ *       will pass K5 after its read, and is a searcher from then on that
+ *       covers the post exactly as a running searcher would ([S1], [S5]).
  *
  * Protocols
  *   Post    P1 publish the work with a seq-cst RMW (CAS/exchange) - the
  *           caller's. P2 fji_fence_atomic_load [S1]. P3 read state: nobody
- *           searching, parked > 0 and WAKING clear: claim (below).
- *   Claim   CAS state -> state | WAKING while nobody searches, parked > 0 and
- *           WAKING is clear (re-read and re-decide on failure); on success
- *           epoch += 1, futex-wake one.
+ *           searching and woken < parked: claim (below).
+ *   Claim   CAS woken += 1 while nobody searches and woken < parked (re-read
+ *           and re-decide on failure); on success epoch += 1, futex-wake
+ *           one.
  *   Park    K0 e = epoch (acquire) [S2]. K1 state: searching -1, parked +1
  *           (RMW). K2 fji_fence_atomic_load [S1]. K3 re-check every queue and
  *           the caller's exit condition: found -> undo K1, return. K4 futex
- *           wait on epoch while it equals e. K5 undo K1 and clear WAKING
- *           (one CAS).
- *   Found   searching -1 (RMW); if it was the last searcher, parked > 0 and
- *           WAKING clear, claim (I3).
+ *           wait on epoch while it equals e. K5 undo K1 and, if woken > 0,
+ *           take one from it (one CAS).
+ *   Found   searching -1 (RMW); if it was the last searcher and woken <
+ *           parked, claim (I3).
  *
  * Orderings
  *   [S1] P2 <-> K2, the store-buffering shape. Both follow an RMW, and the
@@ -99,36 +113,50 @@
  *        [S1] covers it. When nobody is parked this saves the epoch RMW and
  *        a futex system call per release (test_wg: a parked in-task waiter
  *        released from outside).
- *   [S5] WAKING (I4). Before it, a post during a wake-up's latency (the
- *        wakee not yet back at K5) still read parked > 0 and searching 0 and
- *        woke again: an outside thread pushing a million fj_go made a futex
- *        system call per push for as long as the woken worker took to run
- *        (about 200 futex calls per run at 1 worker, once 27000), and on 2
- *        CPUs it woke the second worker onto its own CPU, where it took time
- *        from the producer. A post that reads WAKING set skips: its P3 reads
- *        a value older, in state's modification order, than the K5 RMW that
- *        will clear the bit, so it is the [S1] shape with that worker as the
- *        searcher: if the wakee parks again, its K1-K3 come after that K5
- *        and see the post's P1; if it finds work, I3 wakes the next. The
- *        claim's CAS is seq-cst; a failed CAS only re-reads. wake_all,
- *        wake_parked and close wake without a claim; the workers they wake
- *        clear WAKING at K5 like any other.
- *        One new dependency: a claimant preempted between its CAS and its
+ *   [S5] woken (I4). A post that finds every parked worker already woken
+ *        (woken == parked > 0, nobody searching) skips: by I4's bound some
+ *        worker passes K5 after its P3 in state's modification order (not
+ *        necessarily the one whose claim it saw), so it is the [S1] shape
+ *        with that worker as the searcher: if it parks again, its K1-K3
+ *        come after that K5 and see the post's P1; if it finds work, I3
+ *        wakes the next. (woken == parked == 0 is plain [S1].) The claim's
+ *        CAS is seq-cst; a failed CAS only re-reads. wake_all, wake_parked
+ *        and close wake without a claim; the workers they wake take one off
+ *        woken at K5 like any other, which at worst allows one more wake-up
+ *        than needed per claim in flight.
+ *        Why a count. With no claim at all (before 426e4a1), a post during
+ *        a wake-up's latency still read parked > 0 and woke again: an
+ *        outside thread pushing a million fj_go made a futex system call
+ *        per push while its wakee was on the way (about 200 per run at 1
+ *        worker, once 27000), and on 2 CPUs it kept waking the second
+ *        worker onto the producer's CPU. With one claim in flight at a time
+ *        (a WAKING bit, 426e4a1), a burst of fj_go from a busy worker woke
+ *        one worker and the rest came one by one through I3, a wake-up's
+ *        latency apart: skynet with fj_go at 16 workers took 6.9 ms where
+ *        it had taken 4.4 (device, 11 interleaved runs each; fork-join, whose
+ *        ramp-up was I3's chain all along, did not move). With the count, a
+ *        burst makes one futex-wake per parked worker, back to back, until
+ *        the first wakee starts searching, as before the claim, and still
+ *        none for a worker already woken. rayon-core counts alike (its
+ *        waker takes the woken thread out of the sleeping count), but wakes
+ *        a chosen thread and takes exactly that one off; forja's futex
+ *        wakes any sleeper, so any K5 takes one off.
+ *        Measured on 2 CPUs (interleaved medians of 21 against the bit):
+ *        spawn 10^6 at 1 and 2 workers, skynet with fj_go, nqueens and uts
+ *        within 2%; futex calls per spawn run 16-26 at 1 and 2 workers, as
+ *        with the bit. At 16 workers the count is not measured yet.
+ *        One dependency: a claimant preempted between its CAS and its
  *        futex-wake delays the posts that skip for it until it runs again
  *        (latency, not loss: it will wake; Go's wakep has the same window).
  *        A claimant with a low priority (SCHED_IDLE, a throttled cgroup)
  *        can stretch that.
- *        Measured (spawn 10^6, interleaved medians of 21): 2 workers 18.2 ->
- *        16.0 ms; futex calls per run at 1 worker 20 instead of 200. The
- *        fork-join benchmarks, triad, sort and bench/handoff moved by less
- *        than 1.5% either way (noise).
  * Wake-ups that find nothing cost a search, never correctness; the searcher
- * count and WAKING keep them from cascading.
+ * count and woken keep them from cascading.
  * Rejected: waking on every post (herds, and a futex call per fj_go); one
  * condition variable under a mutex (a lock on the post path); timed waits
  * (they hide lost wake-ups, as in Lace).
  * Checked by: tests/test_idle.c (CPU while idle; I4: claimed wake-ups never
- * outnumber returns from park - without the WAKING test 2900-129000
+ * outnumber returns from park - without the woken test 2900-309000
  * against 20 in its 20 rounds), tests/stress_sleep.c
  * (post to a fully parked pool, thousands of times, also under TSan), and the
  * model in tests/model/.
@@ -144,10 +172,12 @@
 #define SEARCH_ONE  1ull
 #define PARK_ONE    (1ull << 20)
 #define SEARCHING(s) ((s) & 0xfffffull)
+#define WOKEN_ONE   (1ull << 40)
 #define PARKED(s)    (((s) >> 20) & 0xfffffull)
-#define WAKING       (1ull << 62)
+#define WOKEN(s)     (((s) >> 40) & 0xfffffull)
 
-_Static_assert(FJI_SLEEP_CLOSING != WAKING, "state bits");
+_Static_assert((FJI_SLEEP_CLOSING & (0xfffffull << 40)) == 0, "state bits");
+_Static_assert(FJ_WORKERS_MAX < 0xfffffu, "searching, parked, woken: 20 bits each");
 
 void fji_sleep_init(fji_sleep *s)
 {
@@ -164,7 +194,7 @@ bool fji_sleep_quiet(const fji_sleep *s, unsigned n)
      * caller's later loads. A claims add may still be missing (it follows
      * its CAS), which only lowers claims. */
     uint64_t st = fji_load_acquire_64(&s->state);
-    return PARKED(st) == n && SEARCHING(st) == 0 && !(st & WAKING);
+    return PARKED(st) == n && SEARCHING(st) == 0 && WOKEN(st) == 0;
 }
 
 static void wake(fji_sleep *s, int n)
@@ -173,11 +203,11 @@ static void wake(fji_sleep *s, int n)
     fji_futex_wake(&s->epoch, n);
 }
 
-/* Is a wake-up due by state st: nobody searching, someone parked, and no
- * wake-up claimed (I4)? */
+/* Is a wake-up due by state st: nobody searching, and a parked worker that
+ * no claimed wake-up is on its way to (I4)? */
 static inline bool wake_due(uint64_t st)
 {
-    return SEARCHING(st) == 0 && PARKED(st) > 0 && !(st & WAKING);
+    return SEARCHING(st) == 0 && PARKED(st) > WOKEN(st);
 }
 
 /* Claim the wake-up that st (the caller's read of state: P3, or the value
@@ -185,7 +215,7 @@ static inline bool wake_due(uint64_t st)
  * re-decides. */
 static void claim_wake(fji_sleep *s, uint64_t st)
 {
-    while (!fji_cas_seq_cst_64(&s->state, st, st | WAKING)) {  /* I4: sees parked > 0 */
+    while (!fji_cas_seq_cst_64(&s->state, st, st + WOKEN_ONE)) {  /* I4: woken < parked */
         st = fji_load_relaxed_64(&s->state);            /* re-decided by the CAS */
         if (!wake_due(st))
             return;                                     /* covered: [S1], [S5] */
@@ -235,7 +265,9 @@ bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *
     uint64_t old, nw;
     do {
         old = fji_load_relaxed_64(&s->state);           /* validated by the CAS */
-        nw = (old + SEARCH_ONE - PARK_ONE) & ~WAKING;   /* K5; I4: ends the wake-up */
+        nw = old + SEARCH_ONE - PARK_ONE;               /* K5 */
+        if (WOKEN(old) > 0)
+            nw -= WOKEN_ONE;                            /* I4: ends a wake-up */
     } while (!fji_cas_seq_cst_64(&s->state, old, nw));  /* read by P3 [S1], [S5] */
     fji_add_relaxed_64(&s->returns, 1);                 /* a count for tests */
     return slept;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 typedef struct fji_sleep {
-    _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | WAKING, CLOSING bits */
+    _Alignas(64) uint64_t state;  /* SEARCHING | PARKED << 20 | WOKEN << 40 | CLOSING */
     _Alignas(64) uint32_t epoch;  /* the futex word parked workers sleep on */
     /* Counts for tests (I4), on the epoch's line, which only wake-ups and
      * parks touch: claimed wake-ups, and returns from park (K5). */
@@ -34,9 +34,9 @@ void fji_sleep_search_end(fji_sleep *s);        /* found work */
  * if it slept. Either way the caller is searching again afterwards. */
 bool fji_sleep_park(fji_sleep *s, bool (*recheck)(void *), void *ctx, uint64_t *sleeps);
 
-/* True when n workers are parked, none searches and no claimed wake-up is
- * in flight; then claims <= returns (I4), read with relaxed loads after it
- * (see sleep.c). For tests. */
+/* True when n workers are parked, none searches and woken is 0 (every
+ * claim taken off by a K5); then claims <= returns (I4), read with relaxed
+ * loads after it (see sleep.c). For tests. */
 bool fji_sleep_quiet(const fji_sleep *s, unsigned n);
 
 /* Wake every parked worker (destroy). */

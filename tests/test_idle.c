@@ -105,8 +105,9 @@ static void wait_quiet(fj_pool *p)
     cr_assert(poll_until(quiet_cond, p), "the pool's %u workers never all parked", p->size);
 }
 
-/* sleep.c I4: a wake-up is claimed (WAKING) and ends when a worker comes
- * back from park, so claims never outnumber returns. Before the claim, each
+/* sleep.c I4: a wake-up is claimed (woken += 1, while woken < parked) and
+ * ends when a worker comes back from park, so claims never outnumber
+ * returns. Before the claim, each
  * fj_go pushed while the woken worker was still on its way woke again: some
  * 200 wake-ups per million pushes at one worker, once 27000. Rounds of
  * 20000 fj_go from outside into a pool that parked in between make a claim

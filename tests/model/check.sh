@@ -13,12 +13,13 @@
 #              zero aborts before it releases anyone; then six planted bugs,
 #              each of which the check must catch.
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
-#              wake-up and no WAKING left set, as written with 2 and with 3
-#              workers and with unclaimed wake-ups; with -DBROKEN=1 (poster)
-#              or -DBROKEN=2 (parker) the [S1] RMW+fence is a plain store and
-#              spin must find the lost wake-up, whose trail is printed; with
-#              -DASYM=1 (plain P1, membarrier at K2: src/os.c) there is none;
-#              -DBROKEN=3..5 break the wake-up claim (I4).
+#              wake-up and no claimed wake-up left counted, as written
+#              with 2 and 3 workers, 2 posters, and unclaimed wake-ups;
+#              with -DBROKEN=1 (poster) or -DBROKEN=2 (parker) the [S1]
+#              RMW+fence is a plain store and spin must find the lost
+#              wake-up, whose trail is printed; with -DASYM=1 (plain P1,
+#              membarrier at K2: src/os.c) there is none; -DBROKEN=3..5
+#              break the wake-up claim (I4).
 #
 # Usage: tests/model/check.sh [-q] [--full]
 #   -q      no counterexample narratives
@@ -26,7 +27,7 @@
 #           11.6 and 20.8 million states, about 30 s more and 1.5 GB)
 # Prints PASS/FAIL per property and exits non-zero if any result is not the
 # expected one. Needs spin and a C compiler; the default run takes about
-# 80 s (much of it compiling pan) and under 1 GB of memory.
+# 100 s (much of it compiling pan) and under 1 GB of memory.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 quiet=0 full=0
@@ -163,18 +164,20 @@ expect_fail "deque mutant 7 (the answer clears splitreq before it raises limit [
 
 echo "== sleep.pml: post/park on x86-TSO (src/sleep.c)"
 expect_pass "sleep 2 workers, 3 posts, as written" sleep.pml "-DNW=2 -DPOSTS=3" \
-    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+    "no lost wake-up, woken never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_pass "sleep ASYM=1: plain P1, membarrier at K2 (src/os.c)" sleep.pml "-DASYM=1 -DNW=2 -DPOSTS=3" \
-    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+    "no lost wake-up, woken never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_pass "sleep 3 workers, 2 posts" sleep.pml "-DNW=3 -DPOSTS=2" \
-    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+    "no lost wake-up, woken never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+expect_pass "sleep 2 posters, 2 workers, 2 posts each" sleep.pml "-DNP=2 -DNW=2 -DPOSTS=2" \
+    "no lost wake-up, woken never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_pass "sleep SPUR=2: unclaimed wake-ups (wake_parked, close)" sleep.pml "-DSPUR=2 -DNW=2 -DPOSTS=3" \
-    "no lost wake-up, WAKING never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
+    "no lost wake-up, woken never stuck (I1, I4 monitors)" "no deadlock (no invalid end state)"
 expect_fail "sleep BROKEN=1 (P1 plain store, no P2 fence)" sleep.pml "-DBROKEN=1 -DNW=1 -DPOSTS=1"
 expect_fail "sleep BROKEN=2 (K1 plain store, no K2 fence)" sleep.pml "-DBROKEN=2 -DNW=1 -DPOSTS=1"
-expect_fail "sleep BROKEN=3 (K5 leaves WAKING set)" sleep.pml "-DBROKEN=3 -DNW=1 -DPOSTS=2"
-expect_fail "sleep BROKEN=4 (WAKING claimed with nobody parked)" sleep.pml "-DBROKEN=4 -DNW=1 -DPOSTS=2"
-expect_fail "sleep BROKEN=5 (a K3-found return leaves WAKING set)" sleep.pml "-DBROKEN=5 -DNW=1 -DPOSTS=2"
+expect_fail "sleep BROKEN=3 (K5 leaves woken alone)" sleep.pml "-DBROKEN=3 -DNW=1 -DPOSTS=2"
+expect_fail "sleep BROKEN=4 (a claim without woken < parked)" sleep.pml "-DBROKEN=4 -DNW=2 -DPOSTS=2"
+expect_fail "sleep BROKEN=5 (a K3-found return leaves woken alone)" sleep.pml "-DBROKEN=5 -DNW=1 -DPOSTS=2"
 
 echo "== wg.pml: 3 workers (two share a shard) and an outside thread (src/wg.c)"
 expect_pass "wg 8 units, claims of 2, 2 shards" wg.pml "" \

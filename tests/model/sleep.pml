@@ -3,8 +3,9 @@
  *
  * Properties: (sleep.c I1, no lost wake-up) never is work posted and not
  * taken while the posters have finished and every worker sleeps in
- * FUTEX_WAIT; (I4) WAKING is never left set once the posters have finished
- * and every worker sleeps. A monitor asserts each; spin's invalid-end-state
+ * FUTEX_WAIT; (I4) no claimed wake-up is left counted (woken > 0) once the
+ * posters have finished and every worker sleeps, and woken never exceeds
+ * parked. A monitor asserts each; spin's invalid-end-state
  * check adds that nothing else gets stuck.
  *
  * Actors: NW workers (1 to 3) running worker.c's help_until loop over the
@@ -35,19 +36,20 @@
  * read 0) and spin finds the lost wake-up: the printf lines of the trail
  * (spin -t) tell the story. Use NW=1 for them: with two workers a
  * non-atomic K1 also loses counter updates, a different bug.
- *   -DBROKEN=3  K5 leaves WAKING set (sleep.c I4): the claimed wake-up never
+ *   -DBROKEN=3  K5 leaves woken alone (sleep.c I4): a claimed wake-up never
  *               ends, and a later post skips its wake-up for it.
- *   -DBROKEN=4  the claim sets WAKING without checking that someone is
- *               parked (I4): nobody comes back to clear it.
- *   -DBROKEN=5  only a worker that slept clears WAKING at K5, not one whose
- *               K3 re-check found work (a review's mutant: clearing it there
+ *   -DBROKEN=4  the claim checks only that someone is parked, not that a
+ *               parked worker is left that nobody woke (I4): woken
+ *               outgrows the workers that will come back to lower it.
+ *   -DBROKEN=5  only a worker that slept lowers woken at K5, not one whose
+ *               K3 re-check found work (a review's mutant: lowering it there
  *               is needed, not merely harmless).
  *
- * WAKING (sleep.c [S5]): a poster or last searcher that wakes first claims
- * the wake-up with a CAS on the state word (nobody searching, someone
- * parked, WAKING clear); K5 clears it. The CAS loop (re-read, re-decide) is
- * one atomic step here: it takes effect at the instant its last CAS or
- * re-read happens.
+ * woken (sleep.c [S5]): a poster or last searcher that wakes first claims
+ * the wake-up with a CAS on the state word (nobody searching, woken <
+ * parked: woken += 1); every K5 lowers woken by one while it is above 0.
+ * The CAS loop (re-read, re-decide) is one atomic step here: it takes effect
+ * at the instant its last CAS or re-read happens.
  *
  * Why this model and not a deque store buffer: forja's deque changes its
  * shared word ts only by CAS (tests/model/deque.pml, top comment), so the
@@ -106,7 +108,7 @@ byte tail[NP];                /* the injection queue's tail: published tasks */
 byte head[NP];                /* its head: tasks claimed by workers */
 byte searching;           /* state bits 0-19 (sleep.c) */
 byte parked;              /* state bits 20-39; one word with searching */
-bit  waking;              /* state bit 62 (sleep.c I4), same word */
+byte woken;               /* state bits 40-59 (sleep.c I4), same word */
 #if NP > 1
 #define WORK (head[0] < tail[0] || head[1] < tail[1])
 #else
@@ -159,18 +161,18 @@ inline wake_one(drained)
 
 mtype = { poster_claims, searcher_claims };
 
-/* sleep.c claim_wake: CAS state | WAKING while nobody searches, someone is
- * parked and WAKING is clear; then wake(s, 1). */
+/* sleep.c claim_wake: CAS woken += 1 while nobody searches and woken <
+ * parked; then wake(s, 1). */
 inline claim_wake(drained, who)
 {
     atomic {
         drained;
 #if BROKEN == 4
         if
-        :: searching == 0 && !waking -> waking = 1; claimed = 1
+        :: searching == 0 && parked > 0 -> woken++; claimed = 1
 #else
         if
-        :: searching == 0 && parked > 0 && !waking -> waking = 1; claimed = 1
+        :: searching == 0 && parked > woken -> woken++; claimed = 1
 #endif
         :: else -> claimed = 0
         fi;
@@ -187,8 +189,8 @@ inline claim_wake(drained, who)
 
 proctype poster(byte me)
 {
-    byte n, s, p;
-    bit w, claimed;
+    byte n, s, p, w;
+    bit claimed;
     do
     :: n < POSTS ->
        n++;
@@ -206,11 +208,11 @@ proctype poster(byte me)
        POSTER_DRAINED;           /* P2 fji_sleep_notify [S1]: no code on x86 after the RMW */
 #endif
        atomic {                                              /* P3 fji_sleep_notify */
-           s = searching; p = parked; w = waking;
-           printf("MSC: poster P3 reads state: searching %d parked %d waking %d\n", s, p, w)
+           s = searching; p = parked; w = woken;
+           printf("MSC: poster P3 reads state: searching %d parked %d woken %d\n", s, p, w)
        }
        if
-       :: s == 0 && p > 0 && !w -> claim_wake(POSTER_DRAINED, poster_claims)  /* fji_sleep_notify */
+       :: s == 0 && p > w -> claim_wake(POSTER_DRAINED, poster_claims)  /* fji_sleep_notify */
        :: else
        fi;
        d_step { s = 0; p = 0; w = 0 }
@@ -223,8 +225,8 @@ proctype poster(byte me)
 
 proctype worker(byte me)
 {
-    bit srch, found, old_w, claimed;
-    byte e, old_s, old_p;
+    bit srch, found, claimed;
+    byte e, old_s, old_p, old_w;
 
 end_idle:                        /* worker.c fji_worker_help_until, forever */
     do
@@ -247,10 +249,10 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
           :: srch ->                                         /* help_until: found, searching */
              atomic {                                        /* sleep.c fji_sleep_search_end */
                  WORKER_DRAINED(me);
-                 old_s = searching; old_p = parked; old_w = waking; searching--
+                 old_s = searching; old_p = parked; old_w = woken; searching--
              }
              if
-             :: old_s == 1 && old_p > 0 && !old_w ->         /* search_end: I3, I4 */
+             :: old_s == 1 && old_p > old_w ->               /* search_end: I3, I4 */
                 claim_wake(WORKER_DRAINED(me), searcher_claims)
              :: else
              fi;
@@ -329,11 +331,13 @@ end_idle:                        /* worker.c fji_worker_help_until, forever */
 end_park:        !asleep[me]                                 /* blocked until woken */
              fi;
 #if BROKEN == 3
-             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5, broken: WAKING stays */
+             atomic { WORKER_DRAINED(me); searching++; parked-- }   /* K5, broken: woken stays */
 #elif BROKEN == 5
-             atomic { WORKER_DRAINED(me); searching++; parked--; if :: !found -> waking = 0 :: else fi }
+             atomic { WORKER_DRAINED(me); searching++; parked--;
+                      if :: !found && woken > 0 -> woken-- :: else fi }
 #else
-             atomic { WORKER_DRAINED(me); searching++; parked--; waking = 0 }   /* K5 (CAS) */
+             atomic { WORKER_DRAINED(me); searching++; parked--;   /* K5 (CAS) */
+                      if :: woken > 0 -> woken-- :: else fi }
 #endif
           fi
        fi;
@@ -379,14 +383,15 @@ end:
     }
 }
 
-/* I4: WAKING never stays set once the posters are done and every worker sleeps
- * (nobody can be inside claim_wake then). */
-active proctype waking_stuck()
+/* I4: no claimed wake-up stays counted once the posters are done and every
+ * worker sleeps (nobody can be inside claim_wake then), and woken never
+ * exceeds parked (so its 20 bits hold it: parked <= FJ_WORKERS_MAX). */
+active proctype woken_stuck()
 {
 end:
     atomic {
-        poster_done == NP && nasleep == NW && waking ->
-        printf("MSC: WAKING STUCK\n");
+        (poster_done == NP && nasleep == NW && woken > 0) || woken > parked ->
+        printf("MSC: WOKEN STUCK OR ABOVE PARKED: woken %d parked %d\n", woken, parked);
         assert(false)
     }
 }
