@@ -2,8 +2,9 @@
 # A/B of the claimed wake-up (WAKING, 426e4a1) on a 16-core device: its
 # cost is that a pool ramps up one wake-up at a time. Run at a9b63de: skynet
 # with fj_go at 16 workers 4.37 -> 6.94 ms (medians of 11), the rest within
-# 6%; the woken count that followed restores parallel wake-ups. BIN holds the working
-# tree's programs (`make bench-bin`), BIN/old the same forja programs built
+# 6%. The woken count that replaced the bit (85fcff0) is meant to restore
+# parallel wake-ups; not yet measured here. BIN holds the working tree's
+# programs (`make bench-bin`), BIN/old the same forja programs built
 # at b7d3be1, the commit before the claim. Each timed region starts with the
 # pool parked, so each run measures a ramp-up. Interleaved, REPS repetitions;
 # one CSV line per run: version,<program line>.
