@@ -156,3 +156,51 @@ Test(idle, the_same_burst_with_the_fenced_protocol, .timeout = 60)
         cr_skip_test("the protocol was chosen before this test (run it in its own process)");
     burst_claims_at_most_one_wake_up_per_return();
 }
+
+/* sleep.c I4, [S5]: a burst of fj_go from a busy worker into a parked pool
+ * wakes parked workers in parallel, one claim per post up to the parked
+ * count, not one at a time. A task on one of 4 workers posts 3 tasks while
+ * the other 3 are parked (or on their way back) and counts the claims its
+ * posts make. Each post claims unless a woken worker has already started
+ * searching, which takes a wake-up's latency, against well under a
+ * microsecond for the 3 posts; the rounds' total must be above 0, where one
+ * claim in flight at a time (a WAKING bit, 426e4a1) made it 0: the worker
+ * that ran the burst had claimed the only wake-up itself when it found its
+ * task (I3). About 2 claims per burst of 3 on 2 CPUs. */
+static atomic_int burst_release;
+static atomic_ullong burst_claims;
+
+static void burst_member(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&burst_release))
+        fji_cpu_relax();                        /* busy: keeps its worker */
+    fj_wg_done(&wg);
+}
+
+static void burst_poster(void *arg)
+{
+    fj_pool *p = arg;
+    uint64_t c0 = counted(&p->sleep.claims);
+    for (unsigned i = 1; i < p->size; i++)
+        cr_assert_eq(fj_go(p, burst_member, NULL), 0);
+    atomic_fetch_add(&burst_claims, counted(&p->sleep.claims) - c0);
+    atomic_store(&burst_release, 1);
+    fj_wg_done(&wg);
+}
+
+Test(idle, a_burst_from_a_worker_wakes_parked_workers_in_parallel, .timeout = 60)
+{
+    fj_pool *p = make_pool(4);
+    for (int round = 0; round < 20; round++) {
+        wait_quiet(p);
+        atomic_store(&burst_release, 0);
+        fj_wg_add(&wg, 4);
+        cr_assert_eq(fj_go(p, burst_poster, p), 0);
+        fj_wg_wait(&wg);
+    }
+    cr_assert_gt(atomic_load(&burst_claims), 0,
+                 "20 bursts of 3 fj_go into 3 parked workers claimed no wake-up: "
+                 "the pool woke one worker at a time");
+    drop_pool(p);
+}
