@@ -66,7 +66,10 @@
  * stats counters, and the condition of [S4] (fji_sleep_wake_parked: a wait
  * group's release as the poster, with its counter as the work; the same RMW,
  * fence and read of the parked count as P1-P3, waking all where P3 wakes
- * one; SPUR models its wake-ups, unclaimed).
+ * one; SPUR models its wake-ups, unclaimed). An in-task waiter whose
+ * condition comes true leaves help_until and ends its search with
+ * fji_sleep_search_end, I3 included, as a worker that found work does, so
+ * the found branch stands for both.
  *
  * Asymmetric variant (-DASYM=1, what forja runs where the kernel offers
  * membarrier: src/os.c): P1 is a plain store that sits in the poster's store
