@@ -4,7 +4,7 @@
  * Futexes. fji_futex_wait/wake use FUTEX_PRIVATE_FLAG. A private FUTEX_WAKE
  * hashes the address and never dereferences it, which is what lets a waker
  * call it after the memory may have been released (fj_wg_wait's Go rule in
- * wg.c, fj_run's completion word in worker.c): the worst case is a spurious
+ * wg.c, fj_run's completion word in go.c): the worst case is a spurious
  * wake-up of an unrelated waiter, which every waiter tolerates by re-checking.
  *
  * Asymmetric fences. Posting work (inject.c) and parking (sleep.c) form a

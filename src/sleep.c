@@ -157,7 +157,9 @@
  * (they hide lost wake-ups, as in Lace).
  * Checked by: tests/test_idle.c (CPU while idle; I4: claimed wake-ups never
  * outnumber returns from park - without the woken test 2900-309000
- * against 20 in its 20 rounds), tests/stress_sleep.c
+ * against 20 in its 20 rounds; a burst of fj_go from a worker claims
+ * wake-ups for parked workers in parallel - 0 with one claim at a time),
+ * tests/stress_sleep.c
  * (post to a fully parked pool, thousands of times, also under TSan), and the
  * model in tests/model/.
  */

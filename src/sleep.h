@@ -20,7 +20,7 @@ void fji_sleep_init(fji_sleep *s);
 
 /* Poster side, after publishing work (P1: a seq-cst RMW, or with asymmetric
  * fences an injection push's release store, os.c): wake one parked worker if
- * nobody is searching (P2-P3). */
+ * nobody is searching and some parked worker is not already woken (P2-P3). */
 void fji_sleep_notify(fji_sleep *s);
 
 /* Searcher side. */

@@ -16,7 +16,7 @@
 # Run of 2026-11-27 at a9b63de against b7d3be1 (no claim) with 11
 # repetitions (bench/results-16core.md, raw bench/device/16core-ramp.csv):
 # the single WAKING bit took skynet with fj_go at 16 workers from 4.37 to
-# 6.94 ms, the rest within 6%. The woken count that replaced the bit
+# 6.94 ms and spawn at 16 from 134.6 to 110.9 ms, the rest within 6%. The woken count that replaced the bit
 # (85fcff0) is meant to restore parallel wake-ups; next lease: BIN at HEAD
 # with ab/a9b63de and ab/b7d3be1.
 BIN=${1:?BIN} OUT=${2:?OUT} REPS=${3:-7}
