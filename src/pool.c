@@ -13,7 +13,8 @@
  *   3. wait until no outside submitter is inside a push (inject.c [J3]), so
  *      no new record can appear after this point;
  *   4. let the workers leave [P1]: each drains its deque and the injection
- *      queues, then exits; join them;
+ *      queues, helping the others, and exits once every worker is idle in
+ *      the drain with no work visible anywhere [P3]; join them;
  *   5. free.
  * Every task accepted before step 2 runs (I1 of go.c); so do the tasks those
  * tasks spawn (their parents sync them before returning).
@@ -38,6 +39,21 @@
  *        every record pushed before step 3 ended.
  *   [P2] the default pool pointer: release store after creation <-> acquire
  *        load in fji_pool_resolve.
+ *   [P3] drained (worker.c drain): idle workers (bits 0-31), a version
+ *        (bits 32-62) and DONE (bit 63). A worker in the drain adds one
+ *        (seq-cst RMW) once it holds no task and its deque is empty; before
+ *        it takes work again it takes one off and bumps the version (CAS). A
+ *        worker that reads (acquire) idle == size and then sees no work
+ *        sets DONE with a CAS from exactly the value it read, and everyone
+ *        leaves. Reading size means reading every worker's add, each after
+ *        everything that worker's tasks published, so no published work is
+ *        missed; the CAS fails if anyone went busy since (the version
+ *        rules out a busy spell that ended before the CAS); and with every
+ *        worker idle no task runs, so no work can appear later. A worker
+ *        that left as soon as it found nothing (before this) stranded a task
+ *        still running elsewhere that publishes work only another worker
+ *        may take (worker.c I5: a typed top's own child): destroy never
+ *        returned (found in review; tests/test_pool.c).
  */
 #define _GNU_SOURCE
 #include "pool.h"
@@ -155,6 +171,7 @@ static void pool_free(fj_pool *p)
 /* Tell started workers to leave and join them (create's undo, destroy's end). */
 static void stop_workers(fj_pool *p, unsigned started)
 {
+    p->drained = p->size - started;     /* [P3]: threads never started are idle */
     fji_store_release_32(&p->exit_ok, 1);               /* [P1] */
     fji_sleep_wake_all(&p->sleep);
     for (unsigned i = 0; i < started; i++)

@@ -16,6 +16,7 @@ struct fj_pool {
     fji_sleep sleep;
     fji_inject inject;
     uint32_t exit_ok;             /* destroy: workers may leave once drained */
+    uint64_t drained;             /* destroy's drain: idle | version << 32 | DONE [P3] */
     int pin;
 };
 

@@ -68,6 +68,7 @@
 
 #include <sched.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "atomics.h"
 #include "os.h"
@@ -328,6 +329,61 @@ static bool exit_ok(void *pool)
     return fji_load_acquire_32(&((fj_pool *)pool)->exit_ok) != 0;  /* pool.c [P1] */
 }
 
+/* Destroy: no new submissions can appear (inject.c [J3]). Drain what is
+ * left in our deque and the injection queues, helping the others, and leave
+ * only when every worker is idle here and no work is visible (pool.c [P3]):
+ * a task still running elsewhere may yet publish work that only another
+ * worker may take (I5). */
+/* The drain's wait for the other workers: spin, yield, then sleep 10 us
+ * doubling to 1.28 ms, so that a long task elsewhere does not cost a CPU
+ * per waiting worker; its only price is up to 1.28 ms more for destroy. */
+static void backoff(unsigned *rounds)
+{
+    unsigned r = (*rounds)++;
+    if (r < SPIN_ROUNDS) {
+        fji_cpu_relax();
+    } else if (r < SPIN_ROUNDS + YIELD_ROUNDS) {
+        sched_yield();
+    } else {
+        unsigned k = r - SPIN_ROUNDS - YIELD_ROUNDS;
+        long ns = 10000L << (k < 7 ? k : 7);            /* 10 us .. 1.28 ms */
+        struct timespec ts = { 0, ns };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void drain(fji_worker *w)
+{
+    fj_pool *p = w->pool;
+    const uint64_t one = 1, version = 1ull << 32, done = 1ull << 63;
+    fji_task t, *slot;
+    for (;;) {
+        if (find(w, &t, &slot)) {
+            run_found(w, &t, slot);
+            continue;
+        }
+        if (fji_deque_size(&w->deque) != 0) {       /* a stolen detached top: wait */
+            fji_cpu_relax();
+            continue;
+        }
+        fji_faa_seq_cst_64(&p->drained, one);       /* [P3]: holds nothing */
+        for (unsigned rounds = 0;;) {
+            uint64_t s = fji_load_acquire_64(&p->drained);  /* [P3] */
+            if (s & done)
+                return;
+            if (work_visible(w)) {
+                if (fji_cas_seq_cst_64(&p->drained, s, (s - one + version) & ~done))
+                    break;                          /* [P3]: busy, then take */
+                continue;                           /* re-read: DONE, or retry */
+            }
+            if ((uint32_t)s == p->size
+                && fji_cas_seq_cst_64(&p->drained, s, s | done))
+                return;                             /* [P3]: nothing runs, nothing left */
+            backoff(&rounds);           /* another worker may run a long task */
+        }
+    }
+}
+
 void *fji_worker_main(void *arg)
 {
     fji_worker *w = arg;
@@ -339,18 +395,7 @@ void *fji_worker_main(void *arg)
         fji_os_pin(w->id);
     fji_tls_hot = &w->deque.hot;
     fji_worker_help_until(w, exit_ok, p);
-    /* Destroy: no new submissions can appear (inject.c [J3]); drain what is
-     * left in our deque and the injection queues, helping others meanwhile. */
-    fji_task t, *slot;
-    for (;;) {
-        if (find(w, &t, &slot)) {
-            run_found(w, &t, slot);
-            continue;
-        }
-        if (fji_deque_size(&w->deque) == 0)     /* a stolen detached top: wait */
-            break;
-        fji_cpu_relax();
-    }
+    drain(w);
     fji_tls_hot = &fji_outside;
     return NULL;
 }

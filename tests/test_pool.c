@@ -209,6 +209,60 @@ Test(pool, destroy_runs_every_accepted_task_including_tasks_launched_by_tasks, .
     }
 }
 
+/* A task that runs when destroy begins and then waits, above a typed child,
+ * for work only another worker may take (worker.c I5: its own FJ_SPAWN
+ * child under an in-task fj_wg_wait). The other worker finds nothing when
+ * it reaches the drain; it must not leave while this task still runs
+ * (pool.c [P3]). Before the fix it left, the child was never taken, and
+ * destroy never returned (a review's program: 6 hangs in 6 runs). */
+static fj_pool *strand_pool;
+static atomic_int strand_started, strand_done;
+
+static void strand_noop(void *p)
+{
+    (void)p;
+}
+
+FJ_TASK_VOID(strand_child, fj_wg *, wg)
+{
+    fj_wg_done(wg);
+}
+
+FJ_TASK_VOID(strand_body, int, unused)
+{
+    (void)unused;
+    fj_wg wg = FJ_WG_INIT;
+    fj_wg_add(&wg, 1);
+    FJ_SPAWN(strand_child, &wg);
+    fj_wg_wait(&wg);                    /* above a typed slot: needs a thief */
+    FJ_SYNC(strand_child);
+}
+
+static void strand_task(void *p)
+{
+    (void)p;
+    atomic_store(&strand_started, 1);
+    while (fj_go(strand_pool, strand_noop, NULL) == 0)  /* until destroy began */
+        sched_yield();
+    usleep(20000);                      /* the other worker reaches the drain */
+    strand_body(0);
+    atomic_store(&strand_done, 1);
+}
+
+Test(pool, destroy_waits_for_a_running_task_that_needs_another_worker, .timeout = 30)
+{
+    for (int round = 0; round < 3; round++) {
+        strand_pool = make_pool(2);
+        atomic_store(&strand_started, 0);
+        atomic_store(&strand_done, 0);
+        cr_assert_eq(fj_go(strand_pool, strand_task, NULL), 0);
+        while (!atomic_load(&strand_started))
+            sched_yield();
+        drop_pool(strand_pool);
+        cr_assert(atomic_load(&strand_done), "round %d: destroy returned before the task", round);
+    }
+}
+
 /* ------------------------------------------------ ECANCELED during destroy */
 
 static fj_pool *cancel_pool;
