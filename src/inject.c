@@ -220,9 +220,11 @@ static void tls_release(void *unused)
     }
 }
 
+static bool tls_key_ok;             /* written once, under pthread_once */
+
 static void tls_key_create(void)
 {
-    (void)pthread_key_create(&tls_key, tls_release);
+    tls_key_ok = pthread_key_create(&tls_key, tls_release) == 0;
 }
 
 int fji_inject_init(fji_inject *in)
@@ -283,7 +285,8 @@ static fji_producer *register_queue(fji_inject *in)
     n->q = q;
     n->next = tls_queues;
     tls_queues = n;
-    (void)pthread_setspecific(tls_key, n);      /* non-NULL: run the destructor */
+    if (tls_key_ok)                             /* no key: kept until exit */
+        (void)pthread_setspecific(tls_key, n);  /* non-NULL: run the destructor */
     return q;
 }
 

@@ -49,14 +49,21 @@
 #include "atomics.h"
 #include "pool.h"                   /* fji_die */
 
+/* Both keep the caller's errno: a wait that finds the word changed (EAGAIN)
+ * or is interrupted (EINTR) is normal here, and forja's calls never set
+ * errno (forja.h). */
 void fji_futex_wait(uint32_t *addr, uint32_t expected)
 {
+    int saved = errno;
     syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+    errno = saved;
 }
 
 void fji_futex_wake(uint32_t *addr, int n)
 {
+    int saved = errno;
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+    errno = saved;
 }
 
 unsigned fji_os_cpu_count(void)

@@ -58,8 +58,10 @@
 #define _GNU_SOURCE
 #include "pool.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,21 +92,24 @@ static void registry_reset(void)
     registry_len = 0;
 }
 
-static void registry_add(const fj_pool *p)
+/* False: no memory to record p (create then fails with ENOMEM: a pool
+ * missing from the registry would fail its own checks). */
+static bool registry_add(const fj_pool *p)
 {
     pthread_mutex_lock(&registry_lock);
     if (registry_len == registry_cap) {
         size_t cap = registry_cap ? registry_cap * 2 : 16;
         const fj_pool **r = realloc(registry, cap * sizeof *r);
-        if (!r) {                       /* only the debug check is lost */
+        if (!r) {
             pthread_mutex_unlock(&registry_lock);
-            return;
+            return false;
         }
         registry = r;
         registry_cap = cap;
     }
     registry[registry_len++] = p;
     pthread_mutex_unlock(&registry_lock);
+    return true;
 }
 
 static void registry_remove(const fj_pool *p)
@@ -133,7 +138,7 @@ void fji_pool_check(const fj_pool *p, const char *fn)
 }
 #else
 static void registry_reset(void) { }
-static void registry_add(const fj_pool *p) { (void)p; }
+static bool registry_add(const fj_pool *p) { (void)p; return true; }
 static void registry_remove(const fj_pool *p) { (void)p; }
 void fji_pool_check(const fj_pool *p, const char *fn) { (void)p; (void)fn; }
 #endif
@@ -145,10 +150,13 @@ static unsigned default_workers(void)
     const char *s = getenv("FORJA_WORKERS");
     if (s) {
         char *end;
+        int saved = errno;              /* forja.h: calls never set errno */
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
-        if (errno == 0 && end != s && *end == '\0' && v >= 1 && v <= FJ_WORKERS_MAX
-            && s[0] != '-')
+        bool ok = errno == 0 && end != s && *end == '\0' && v >= 1 && v <= FJ_WORKERS_MAX
+                  && isdigit((unsigned char)s[0]);  /* strtoul skips spaces, takes '-' */
+        errno = saved;
+        if (ok)
             return (unsigned)v;
         fprintf(stderr, "forja: ignoring FORJA_WORKERS=\"%s\" (want 1..%u)\n",
                 s, FJ_WORKERS_MAX);
@@ -255,7 +263,11 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
         pool_free(p);
         return e;
     }
-    registry_add(p);
+    if (!registry_add(p)) {
+        stop_workers(p, n);
+        pool_free(p);
+        return ENOMEM;
+    }
     *out = p;
     return 0;
 }

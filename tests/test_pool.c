@@ -415,7 +415,8 @@ Test(pool, forja_workers_sets_the_default_pool_size, .timeout = 30)
 
 Test(pool, invalid_forja_workers_is_ignored_with_a_one_line_warning, .timeout = 60)
 {
-    static const char *bad[] = { "abc", "0", "100000", "513", "-1", "3x", "" };
+    static const char *bad[] = { "abc", "0", "100000", "513", "-1", "3x", "",
+                                 " -18446744073709551615", "\t-18446744073709551614", " 2" };
     char want[32];
     snprintf(want, sizeof want, "%u\n", cpus());
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
