@@ -208,8 +208,12 @@ static inline void fj_spawn(fj_group *g, fj_fn fn, void *arg);
  *  spawned and synced) is done; then g may be reused.
  *  Children still queued run inline, newest first. While a child that another
  *  worker stole is still running, this worker steals only from that thief
- *  ("leapfrogging"), so it never runs unrelated work on top of this stack;
- *  after a short spin it sleeps until the child is done.
+ *  ("leapfrogging"), whose public work comes from the stolen child's subtree,
+ *  so unrelated work does not run on top of this stack; after a short spin it
+ *  sleeps until the child is done. One exception: a task in that subtree that
+ *  waits in fj_wg_wait helps with any work of the pool, and what that work
+ *  spawns (or the injected tasks it takes) can then be leapfrogged here too;
+ *  such work must not wait for what this task does after fj_sync.
  *  Threads  The task that owns g. Everything the children did happens-before
  *  fj_sync returns. */
 static inline void fj_sync(fj_group *g);

@@ -21,7 +21,13 @@
  * run unrelated work on top of this stack (rayon and TBB get deep stacks and
  * nested-wait deadlocks that way). It leapfrogs: it steals only from the
  * thief, whose public work comes from the stolen child's subtree (Wagner &
- * Calder's leapfrogging, as in Wool and Lace). After SYNC_SPINS fruitless
+ * Calder's leapfrogging, as in Wool and Lace) - unless a task of that
+ * subtree waits in fj_wg_wait, which helps with any work (worker.c
+ * help_until): then the thief's deque may also hold what that work spawned
+ * and injected batches it took, and this wait may run them (forja.h
+ * fj_sync; found in review: 160 of 320 outside tasks ran inside an
+ * fj_sync). Fixing it would mean an fj_wg_wait inside a task that helps
+ * only with its own deque, or deques that mark their owner's nesting. After SYNC_SPINS fruitless
  * polls it polls SYNC_YIELDS more times with sched_yield between them (on an
  * oversubscribed machine the thief may be waiting for this very CPU), then
  * sleeps on the slot's state word until the thief marks it DONE (deque.c
