@@ -14,6 +14,9 @@
  * pool. Wherever a pool is taken, NULL means: the pool of the calling task, or,
  * from outside any pool, the process-wide default pool, created on first use
  * and drained and freed at exit (after fork(), the child creates a fresh one).
+ * Once exit has drained it, NULL from outside any pool is ECANCELED (0 from
+ * fj_pool_size), as for a destroyed pool: an atexit handler or a C++ static
+ * destructor that runs after forja's cannot queue work nobody would run.
  *
  * Design: docs/scheduler.md. Implementation: src/ (one file per concept).
  */

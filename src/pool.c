@@ -23,7 +23,10 @@
  * mutex, published with a release store, read with an acquire load) and
  * destroyed by an atexit handler, so `go speak("Hello")` style programs
  * print even without a final wait. exit() from inside one of its tasks skips
- * the drain (it would wait for itself). After fork(), the child has none of
+ * the drain (it would wait for itself). After the drain, NULL from outside a
+ * pool is ECANCELED: a handler that runs after ours (registered earlier, or
+ * a C++ static destructor) used to create a second default pool that no
+ * handler drained, and its tasks never ran (found in review). After fork(), the child has none of
  * the parent's worker threads: a pthread_atfork child handler forgets the
  * default pool (the child creates a fresh one on first use) and the calling
  * thread's worker identity; pools the parent created must not be used in the
@@ -304,6 +307,7 @@ unsigned fj_pool_size(const fj_pool *pool)
 
 static fj_pool *default_pool;                           /* [P2] */
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool default_closed;     /* exit drained it: no new one (under the lock) */
 
 static void destroy_default_at_exit(void)
 {
@@ -313,7 +317,10 @@ static void destroy_default_at_exit(void)
     fji_worker *w = fji_self();
     if (w && w->pool == p)
         return;                 /* exit() from one of its tasks: cannot drain */
-    fji_store_release_ptr((void **)&default_pool, NULL);   /* [P2]: exit, one thread */
+    pthread_mutex_lock(&default_lock);
+    default_closed = true;      /* later NULL calls: ECANCELED, not a new pool */
+    fji_store_release_ptr((void **)&default_pool, NULL);   /* [P2] */
+    pthread_mutex_unlock(&default_lock);
     destroy(p);
 }
 
@@ -322,6 +329,7 @@ static void child_after_fork(void)
     /* Only the forking thread exists in the child; the parent's pools have no
      * workers here. Forget them and start clean. */
     default_pool = NULL;
+    default_closed = false;
     pthread_mutex_init(&default_lock, NULL);
     registry_reset();
     fji_tls_hot = &fji_outside;
@@ -342,6 +350,11 @@ fj_pool *fji_pool_resolve_slow(const fj_pool *pool, int *err, const char *caller
         return p;
     pthread_mutex_lock(&default_lock);
     p = default_pool;
+    if (!p && default_closed) {
+        pthread_mutex_unlock(&default_lock);
+        *err = ECANCELED;               /* exit drained it (forja.h, top) */
+        return NULL;
+    }
     if (!p) {
         static bool atexit_done;
         int e = fj_pool_create(&p, NULL);

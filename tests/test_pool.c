@@ -92,6 +92,15 @@ static void write_byte(void *p)
     (void)r;
 }
 
+/* An atexit handler registered before forja's runs after it: the default
+ * pool is gone; a late fj_go must say so instead of queueing into a new
+ * pool that nobody drains. */
+static void late_go(void)
+{
+    int e = fj_go(NULL, write_byte, NULL);
+    printf("|late %s", e == ECANCELED ? "ECANCELED" : e == 0 ? "0" : "other");
+}
+
 static int child_main(const char *mode)
 {
     if (!strcmp(mode, "default_size")) {
@@ -118,6 +127,13 @@ static int child_main(const char *mode)
         for (int i = 0; i < 200; i++)
             if (fj_go(NULL, write_byte, NULL) != 0)
                 return 2;
+        return 0;
+    }
+    if (!strcmp(mode, "exit_late_go")) {
+        setvbuf(stdout, NULL, _IONBF, 0);
+        atexit(late_go);                /* runs after forja's handler */
+        if (fj_go(NULL, write_byte, NULL) != 0)
+            return 2;
         return 0;
     }
     fprintf(stderr, "unknown FORJA_TEST_CHILD mode %s\n", mode);
@@ -459,6 +475,15 @@ Test(pool, exit_drains_every_queued_task, .timeout = 30)
               c.status, c.err);
     cr_assert_eq(strlen(c.out), 200, "every one of 200 queued tasks ran at exit: %zu",
                  strlen(c.out));
+}
+
+Test(pool, after_exit_drained_the_default_pool_null_is_ecanceled, .timeout = 30)
+{
+    struct child c;
+    run_child(&c, "exit_late_go", "2");
+    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %#x, stderr: %s",
+              c.status, c.err);
+    cr_assert_str_eq(c.out, "x|late ECANCELED", "the first task ran, the late one was refused");
 }
 
 static fj_wg fork_wg;
