@@ -66,7 +66,13 @@
  *        register's acquire load and CAS that reuses the queue; refs is an
  *        RMW count, and the one that takes it to 0 frees (pool and thread
  *        each hold one). The pool's list pointer is release-stored after the
- *        new queue is initialised and acquire-loaded by every walker.
+ *        new queue is initialised and acquire-loaded by every walker. A
+ *        thread that registers with a pool first drops its queues of pools
+ *        already destroyed: refs read 1 (acquire, after fini's RMW) means
+ *        only its own reference is left, so the pool and its workers are
+ *        done with the queue. Before, a thread that never exits (main)
+ *        kept about 21 KiB per destroyed pool it had submitted to, and
+ *        walked them on every lookup (found in review).
  *   [J4] grow: the producer copies the live records into a new ring, then
  *        release-stores the ring pointer before it publishes any record that
  *        lives only there ([J1] orders that). A consumer loads tail (acquire),
@@ -250,9 +256,26 @@ void fji_inject_fini(fji_inject *in)
     pthread_mutex_destroy(&in->lock);
 }
 
+/* Drop the calling thread's queues whose pools were destroyed ([J5]). */
+static void prune_dead(void)
+{
+    struct tls_node **link = &tls_queues;
+    while (*link) {
+        struct tls_node *n = *link;
+        if (fji_load_acquire_32(&n->q->refs) == 1) {    /* [J5]: the pool let go */
+            *link = n->next;
+            queue_unref(n->q);
+            fji_free(n);
+        } else {
+            link = &n->next;
+        }
+    }
+}
+
 static fji_producer *register_queue(fji_inject *in)
 {
     (void)pthread_once(&tls_once, tls_key_create);
+    prune_dead();
     struct tls_node *n = fji_alloc(sizeof *n);
     if (!n)
         return NULL;
