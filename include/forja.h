@@ -79,7 +79,12 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg);
  *  Aborts   Debug builds (NDEBUG undefined) abort on the common cases of
  *           destroying a pool twice or using it after destroy returned; release
  *           builds leave both undefined.
- *  Threads  Any thread outside the pool; blocks (sleeping) until drained. */
+ *  Threads  Any thread outside the pool; blocks (sleeping) until drained.
+ *           Other threads may keep calling fj_go, fj_go_copy and fj_run on
+ *           the pool while it drains (they get ECANCELED), but no call on it
+ *           may still be in progress when fj_pool_destroy returns, since the
+ *           pool's memory is freed: stop or join the submitting threads
+ *           first. */
 int fj_pool_destroy(fj_pool *pool);
 
 /** fj_pool_size - the number of workers of pool (NULL: see top; this creates
