@@ -45,10 +45,12 @@ typedef struct fj_pool fj_pool;
 /** How to build a pool. A zeroed fj_config (or NULL) means all defaults. */
 typedef struct fj_config {
     unsigned workers;     /* 0: $FORJA_WORKERS if set and valid, else the number of
-                             CPUs this process may run on (sched_getaffinity) */
+                             CPUs this process may run on (its affinity mask
+                             when forja was loaded, whatever the creating
+                             thread's own; unpinned workers get that mask) */
     size_t   stack_size;  /* worker thread stack; 0: 8 MiB */
-    int      pin;         /* non-zero: pin worker i to the (i mod n)-th CPU of the
-                             affinity mask; failing to pin is not an error.
+    int      pin;         /* non-zero: pin worker i to the (i mod n)-th CPU of that
+                             mask; failing to pin is not an error.
                              Helps short parallel phases where the kernel puts
                              a woken worker on its waker's CPU (seen on 2-vCPU
                              VMs: skynet 10^6 on 2 workers 8.0 -> 4.9 ms);

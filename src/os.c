@@ -41,6 +41,7 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -66,16 +67,32 @@ void fji_futex_wake(uint32_t *addr, int n)
     errno = saved;
 }
 
+/* The process's CPUs: the affinity mask when the library was loaded, before
+ * any thread of the program narrowed its own. Read per call from the calling
+ * thread, a pool created from a pinned thread (a user's, or a worker of a
+ * pinned pool) got one worker and, pinned, put every worker on that thread's
+ * CPU (found in review). */
+static cpu_set_t process_cpus;
+static bool process_cpus_ok;
+
+__attribute__((constructor)) static void snapshot_cpus(void)
+{
+    process_cpus_ok = sched_getaffinity(0, sizeof process_cpus, &process_cpus) == 0
+                      && CPU_COUNT(&process_cpus) > 0;
+}
+
 unsigned fji_os_cpu_count(void)
 {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0)
-            return (unsigned)n;
-    }
+    if (process_cpus_ok)
+        return (unsigned)CPU_COUNT(&process_cpus);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
+}
+
+void fji_os_unpin(void)
+{
+    if (process_cpus_ok)
+        (void)pthread_setaffinity_np(pthread_self(), sizeof process_cpus, &process_cpus);
 }
 
 bool fji_os_asym;
@@ -156,15 +173,12 @@ void fji_now_set_cheap(bool cheap)
 
 void fji_os_pin(unsigned i)
 {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
+    if (!process_cpus_ok)
         return;
-    int n = CPU_COUNT(&set);
-    if (n <= 0)
-        return;
-    unsigned want = i % (unsigned)n, seen = 0;
+    const cpu_set_t *set = &process_cpus;
+    unsigned want = i % (unsigned)CPU_COUNT(set), seen = 0;
     for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (!CPU_ISSET(cpu, &set))
+        if (!CPU_ISSET(cpu, set))
             continue;
         if (seen++ == want) {
             cpu_set_t one;

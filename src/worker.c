@@ -393,6 +393,8 @@ void *fji_worker_main(void *arg)
     fji_os_set_name(name);
     if (p->pin)
         fji_os_pin(w->id);
+    else
+        fji_os_unpin();                 /* not the creating thread's mask */
     fji_tls_hot = &w->deque.hot;
     fji_worker_help_until(w, exit_ok, p);
     drain(w);

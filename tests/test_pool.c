@@ -181,6 +181,52 @@ Test(pool, create_with_null_config_uses_one_worker_per_cpu, .timeout = 30)
     drop_pool(p);
 }
 
+/* os.c: the default size and the workers' CPUs come from the process's
+ * mask, not the creating thread's. Before the fix a pool created from a
+ * thread pinned to one CPU got one worker, and its workers inherited the
+ * pin (a review's program). */
+static atomic_uint worker_cpus;
+
+static void read_worker_cpus(void *p)
+{
+    (void)p;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        atomic_store(&worker_cpus, (unsigned)CPU_COUNT(&set));
+}
+
+static void *create_from_pinned_thread(void *arg)
+{
+    unsigned *size = arg;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+    if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0)
+        return NULL;
+    fj_config cfg = { 0 };
+    fj_pool *p;
+    if (fj_pool_create(&p, &cfg) != 0)
+        return NULL;
+    *size = fj_pool_size(p);
+    fj_run(p, read_worker_cpus, NULL);
+    fj_pool_destroy(p);
+    return arg;
+}
+
+Test(pool, a_pool_created_from_a_pinned_thread_has_every_cpu, .timeout = 30)
+{
+    unsetenv("FORJA_WORKERS");
+    unsigned size = 0;
+    pthread_t t;
+    void *r = NULL;
+    cr_assert_eq(pthread_create(&t, NULL, create_from_pinned_thread, &size), 0);
+    cr_assert_eq(pthread_join(t, &r), 0);
+    cr_assert_not_null(r, "could not pin the thread or create the pool");
+    cr_assert_eq(size, cpus(), "default size %u from a pinned thread, %u CPUs", size, cpus());
+    cr_assert_eq(atomic_load(&worker_cpus), cpus(), "a worker may run on %u of %u CPUs",
+                 atomic_load(&worker_cpus), cpus());
+}
+
 Test(pool, too_many_workers_is_einval_and_leaves_out_untouched)
 {
     fj_pool *sentinel = (fj_pool *)(uintptr_t)0x1234, *p = sentinel;
