@@ -78,7 +78,9 @@
  *        0 -> 1 (seq-cst, so acquire; read first, so that a pending request
  *        costs no cache-line transfer) and, if it won, stores limit = slots
  *        (relaxed). The owner's spawns test top >= limit (detail.h), so the
- *        next spawn takes the slow path, pushes, and answers
+ *        next spawn takes the slow path, pushes, and answers; fj_sync's
+ *        pops test limit < top and answer in its slow path (a flat loop of
+ *        spawns is otherwise answered once). The answer
  *        (fji_deque_publish_half): limit = end (relaxed), then splitreq = 0
  *        (release), then publishes the older half of its private slots,
  *        the new child counted among them (so a lone child is published),

@@ -285,8 +285,14 @@ static inline void fj_sync(fj_group *g)
      * detached task a child left behind), which is work of the same task.
      * t is the top, carried in a register (see top). */
     for (;;) {
-        if (__builtin_expect(t <= w->split, 0)) {
-            fji_sync_slow(w, gr);           /* public or stolen: src/group.c */
+        /* Public or stolen; or a thief asked ([D6]: limit lowered below t)
+         * while this loop pops, which the slow path answers as a spawn
+         * would - or a flat loop of spawns, answered once, is synced
+         * serially while the thief sleeps. Both leave by the same exit, so
+         * the loop keeps no more registers live. src/group.c. */
+        if (__builtin_expect(t <= w->split
+                             || (uintptr_t)fji_limit(w, t) < (uintptr_t)t, 0)) {
+            fji_sync_slow(w, gr);
             return;
         }
         w->top = --t;
