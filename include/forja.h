@@ -17,6 +17,9 @@
  * Once exit has drained it, NULL from outside any pool is ECANCELED (0 from
  * fj_pool_size), as for a destroyed pool: an atexit handler or a C++ static
  * destructor that runs after forja's cannot queue work nobody would run.
+ * A call that must create the default pool and cannot returns what
+ * fj_pool_create returned (ENOMEM, or EAGAIN and other pthread_create
+ * errors), wherever its own Returns line says ENOMEM.
  *
  * Design: docs/scheduler.md. Implementation: src/ (one file per concept).
  */
