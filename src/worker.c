@@ -371,6 +371,9 @@ static void drain(fji_worker *w)
             uint64_t s = fji_load_acquire_64(&p->drained);  /* [P3] */
             if (s & done)
                 return;
+            for (unsigned i = 0; i < p->size; i++)  /* a task still running may */
+                if (i != w->id)                     /* spawn work that needs us */
+                    fji_deque_ask(&p->workers[i].deque, false);  /* deque.c [D6] */
             if (work_visible(w)) {
                 if (fji_cas_seq_cst_64(&p->drained, s, (s - one + version) & ~done))
                     break;                          /* [P3]: busy, then take */
