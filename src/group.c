@@ -80,7 +80,7 @@ void fji_spawn_slow(fji_hot *h, fji_group *g, fj_fn fn, void *arg)
         return;
     }
     if (h->top == h->end) {        /* deque full: run the child now (an */
-        if (fji_limit(h, h->top) == h->slots)  /* inline child is never pending), */
+        if (fji_hot_asked(h))      /* inline child is never pending), */
             fji_spawn_answer(h);   /* answering a thief first ([D6]) */
         fji_count_task(h);
         fji_task_run_child((fji_worker *)(void *)h, fn, arg);
@@ -181,7 +181,7 @@ void fji_sync_slow(fji_hot *h, fji_group *g)
 {
     fji_worker *w = (fji_worker *)(void *)h;
     while (g->pending) {
-        if (fji_limit(h, h->top) == h->slots)
+        if (fji_hot_asked(h))
             fji_spawn_answer(h);   /* a thief asked ([D6]): detail.h fj_sync */
         bool stolen;
         fji_task *s = pop_child(w, &stolen);

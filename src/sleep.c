@@ -217,7 +217,7 @@ static inline bool wake_due(uint64_t st)
  * re-decides. */
 static void claim_wake(fji_sleep *s, uint64_t st)
 {
-    while (!fji_cas_seq_cst_64(&s->state, st, st + WOKEN_ONE)) {  /* I4: woken < parked */
+    while (!fji_cas_seq_cst_64(&s->state, st, st + WOKEN_ONE)) {  /* I4; read by P3 [S5] */
         st = fji_load_relaxed_64(&s->state);            /* re-decided by the CAS */
         if (!wake_due(st))
             return;                                     /* covered: [S1], [S5] */

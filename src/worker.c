@@ -277,13 +277,21 @@ struct recheck {
  * request publishes with a CAS and then wakes a parked worker (sleep.c P2,
  * P3). The request is stored after the fence that follows the parked count,
  * so an owner that reads it also reads parked > 0 ([S3] in sleep.c). */
+/* Ask every other worker to publish some of its private slots (deque.c
+ * [D6]); insist: also past a request another thief won and has not yet
+ * lowered limit for. */
+static void ask_others(fji_worker *w, bool insist)
+{
+    fj_pool *p = w->pool;
+    for (unsigned i = 0; i < p->size; i++)
+        if (i != w->id)
+            fji_deque_ask(&p->workers[i].deque, insist);
+}
+
 static bool recheck(void *arg)
 {
     struct recheck *r = arg;
-    fj_pool *p = r->w->pool;
-    for (unsigned i = 0; i < p->size; i++)
-        if (i != r->w->id)
-            fji_deque_ask(&p->workers[i].deque, true);      /* deque.c [D6] */
+    ask_others(r->w, true);
     return r->done(r->ctx) || work_visible(r->w);
 }
 
@@ -371,9 +379,7 @@ static void drain(fji_worker *w)
             uint64_t s = fji_load_acquire_64(&p->drained);  /* [P3] */
             if (s & done)
                 return;
-            for (unsigned i = 0; i < p->size; i++)  /* a task still running may */
-                if (i != w->id)                     /* spawn work that needs us */
-                    fji_deque_ask(&p->workers[i].deque, false);  /* deque.c [D6] */
+            ask_others(w, false);   /* a task still running may spawn work for us */
             if (work_visible(w)) {
                 if (fji_cas_seq_cst_64(&p->drained, s, (s - one + version) & ~done))
                     break;                          /* [P3]: busy, then take */

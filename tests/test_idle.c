@@ -42,6 +42,17 @@ static void tick(void *p)
     fj_wg_done(&wg);
 }
 
+/* n fj_go of tick from this thread, waited for; every one ran. */
+static void run_ticks(fj_pool *p, int n)
+{
+    atomic_store(&ran, 0);
+    fj_wg_add(&wg, n);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(fj_go(p, tick, NULL), 0);
+    fj_wg_wait(&wg);
+    cr_assert_eq(atomic_load(&ran), n);
+}
+
 static void idle_cpu_check(fj_pool *p)
 {
     double before = cpu_seconds();
@@ -64,11 +75,7 @@ Test(idle, a_pool_that_ran_work_and_went_idle_uses_almost_no_cpu, .timeout = 30)
     struct fib f = { 22, 0 };
     cr_assert_eq(fj_run(p, fib_task, &f), 0);
     cr_assert_eq(f.r, 17711);
-    fj_wg_add(&wg, 1000);
-    for (int i = 0; i < 1000; i++)
-        cr_assert_eq(fj_go(p, tick, NULL), 0);
-    fj_wg_wait(&wg);
-    cr_assert_eq(atomic_load(&ran), 1000);
+    run_ticks(p, 1000);
     idle_cpu_check(p);
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
@@ -121,12 +128,7 @@ static void burst_claims_at_most_one_wake_up_per_return(void)
         wait_quiet(p);
         uint64_t c0 = counted(&p->sleep.claims), r0 = counted(&p->sleep.returns);
         for (int round = 0; round < 20; round++) {
-            atomic_store(&ran, 0);
-            fj_wg_add(&wg, 20000);
-            for (int i = 0; i < 20000; i++)
-                cr_assert_eq(fj_go(p, tick, NULL), 0);
-            fj_wg_wait(&wg);
-            cr_assert_eq(atomic_load(&ran), 20000);
+            run_ticks(p, 20000);
             wait_quiet(p);
         }
         uint64_t claims = counted(&p->sleep.claims) - c0;
