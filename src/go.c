@@ -9,6 +9,14 @@
  *     injection queue (inject.c), then the wake-up check.
  * fj_run from outside queues a root record whose trampoline signals a futex
  * word on the caller's stack; the caller spins briefly, then sleeps on it.
+ * A sleeping caller needs a CPU back when its call ends, and on a pool with
+ * a worker per CPU every CPU is then held by a worker that has just run out
+ * of work and spins (worker.c): the scheduler did not preempt a spinning
+ * worker for the woken caller, which waited out the spin phase (2-core VM:
+ * 20 us after a short loop, 50-70 us after a triad sweep). So the
+ * trampoline counts a caller it wakes in the pool's callers_waking until
+ * the caller runs again, and idle workers yield instead of spinning while
+ * it is above zero.
  *
  * Invariants
  *   I1  A call that returns 0 has queued exactly one record that will run
@@ -22,6 +30,17 @@
  *        returns; the caller's acquire load pairs with it, so fn's effects are
  *        visible when fj_run returns. The futex wake after the store never
  *        touches the (possibly gone) word: os.c.
+ * [G2] done is RUNNING, then SLEEPING (the caller's CAS, only from RUNNING),
+ *        then DONE (the trampoline's exchange): both RMWs on one word, so
+ *        the exchange returns SLEEPING exactly when the caller sleeps or is
+ *        about to, and then the trampoline adds one to callers_waking and
+ *        the caller, once it sees DONE, takes one off. The count orders
+ *        nothing: it is a hint for idle workers' spinning (worker.c), read
+ *        relaxed, and nothing waits on it. The caller may take its one off
+ *        before the trampoline adds it (it saw DONE before the add), so the
+ *        count may read -1 for a moment; readers take it as int32_t and
+ *        test > 0. The pool is still alive for the add: the trampoline runs
+ *        on one of its workers, which destroy joins.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -97,6 +116,8 @@ int fj_go_copy(fj_pool *pool, fj_fn fn, const void *arg, size_t size)
     return submit(p, fn, arg, size, true);
 }
 
+enum { RUNNING, SLEEPING, DONE };               /* run_ctx.done ([G2]) */
+
 struct run_ctx {
     fj_fn fn;
     void *arg;
@@ -106,11 +127,15 @@ struct run_ctx {
 static void run_trampoline(void *a)
 {
     struct run_ctx *c = a;
+    fji_worker *w = fji_self();
     /* Run fn as a task of its own, so the check that it synced its groups
      * (task.c I2) happens before the caller is released, not after. */
-    fji_task_run_child(fji_self(), c->fn, c->arg);
-    fji_store_release_32(&c->done, 1);          /* [G1] */
-    fji_futex_wake(&c->done, 1);                /* c may be gone: os.c */
+    fji_task_run_child(w, c->fn, c->arg);
+    /* [G1] release, [G2]; seq_cst is the exchange atomics.h has */
+    if (fji_fas_seq_cst_32(&c->done, DONE) == SLEEPING) {
+        fji_faa_seq_cst_32(&w->pool->callers_waking, 1);   /* [G2] */
+        fji_futex_wake(&c->done, 1);            /* c may be gone: os.c */
+    }
 }
 
 int fj_run(fj_pool *pool, fj_fn fn, void *arg)
@@ -126,16 +151,19 @@ int fj_run(fj_pool *pool, fj_fn fn, void *arg)
     fj_pool *p = fji_pool_resolve(pool, &e, "fj_run");
     if (!p)
         return e;
-    struct run_ctx c = { fn, arg, 0 };
+    struct run_ctx c = { fn, arg, RUNNING };
     e = submit(p, run_trampoline, &c, 0, false);
     if (e)
         return e;
     for (unsigned i = 0; i < RUN_SPINS; i++) {
-        if (fji_load_acquire_32(&c.done))       /* [G1] */
+        if (fji_load_acquire_32(&c.done) == DONE)       /* [G1] */
             return 0;
         fji_cpu_relax();
     }
-    while (!fji_load_acquire_32(&c.done))       /* [G1] */
-        fji_futex_wait(&c.done, 0);
+    if (!fji_cas_seq_cst_32(&c.done, RUNNING, SLEEPING))   /* [G2] */
+        return 0;                               /* it read DONE: [G1]'s acquire */
+    while (fji_load_acquire_32(&c.done) != DONE)        /* [G1] */
+        fji_futex_wait(&c.done, SLEEPING);
+    fji_faa_seq_cst_32(&p->callers_waking, (uint32_t)-1);  /* [G2]: running again */
     return 0;
 }

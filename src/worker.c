@@ -18,7 +18,10 @@
  * growing pause, then YIELD_ROUNDS rounds with sched_yield between them (when
  * the machine is oversubscribed - an outside submitter plus N workers on N
  * cores - spinning would keep the submitter off the CPU it needs to make the
- * work we are looking for), then parks (sleep.c). help_until() is that loop with an exit
+ * work we are looking for), then parks (sleep.c). It yields from the first
+ * round while an outside fj_run caller has been woken and not yet run again
+ * (go.c [G2]): that caller needs a CPU, and the scheduler does not take one
+ * from a spinning worker for it. help_until() is that loop with an exit
  * condition: the main loop exits on destroy, fj_wg_wait inside a task exits
  * when the counter is released.
  *
@@ -295,6 +298,13 @@ static bool recheck(void *arg)
     return r->done(r->ctx) || work_visible(r->w);
 }
 
+/* Is an outside fj_run caller woken and waiting for a CPU (go.c [G2])? A
+ * relaxed read of a hint: a stale answer costs one round's spin or yield. */
+static bool callers_waking(const fj_pool *p)
+{
+    return (int32_t)fji_load_relaxed_32(&p->callers_waking) > 0;
+}
+
 void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
 {
     fji_sleep *s = &w->pool->sleep;
@@ -314,6 +324,10 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
         if (!searching) {
             fji_sleep_search_begin(s);
             searching = true;
+        }
+        if (callers_waking(w->pool)) {
+            sched_yield();              /* not a round: the caller's next */
+            continue;                   /* call may come while we spin */
         }
         if (++rounds < SPIN_ROUNDS) {
             for (unsigned i = 0; i < rounds * 8; i++)

@@ -7,12 +7,14 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "forja.h"
+#include "atomics.h"                /* src/: reading the pool's hint */
 #include "os.h"                     /* src/: fji_os_asym */
 #include "pool.h"                   /* src/: the sleep word's test counts */
 #include "support.h"
@@ -77,6 +79,49 @@ Test(idle, a_pool_that_ran_work_and_went_idle_uses_almost_no_cpu, .timeout = 30)
     cr_assert_eq(f.r, 17711);
     run_ticks(p, 1000);
     idle_cpu_check(p);
+    cr_assert_eq(fj_pool_destroy(p), 0);
+}
+
+/* A task long enough that its fj_run caller outside the pool stops spinning
+ * and sleeps (go.c RUN_SPINS is about 19 us): woken callers are counted in
+ * callers_waking (go.c [G2]) and idle workers yield without parking while
+ * it is above zero, so a count left behind would keep the pool busy. */
+static void busy_200us(void *arg)
+{
+    (void)arg;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 200000L);
+}
+
+static void *sleeping_caller(void *pool)
+{
+    for (int i = 0; i < 200; i++)
+        if (fj_run(pool, busy_200us, NULL) != 0)
+            return pool;                    /* an error: the test fails */
+    return NULL;
+}
+
+Test(idle, a_pool_goes_idle_after_many_fj_run_callers_slept_and_were_woken,
+     .timeout = 60)
+{
+    fj_pool *p = make_pool(2);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, sleeping_caller, p), 0);
+    for (int i = 0; i < 2; i++) {
+        void *r;
+        cr_assert_eq(pthread_join(t[i], &r), 0);
+        cr_assert_null(r, "fj_run failed");
+    }
+    /* The trampoline's add may trail the caller's return ([G2]); the
+     * workers that make it are done long before a second has passed. */
+    idle_cpu_check(p);
+    cr_assert_eq(fji_load_relaxed_32(&p->callers_waking), 0,
+                 "callers_waking is %d with no fj_run in progress",
+                 (int32_t)fji_load_relaxed_32(&p->callers_waking));
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
 
