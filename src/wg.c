@@ -10,11 +10,12 @@
  * so it can hold lines for that.
  *
  * Layout (fji_wg, in fj_wg): a central line and FJI_WG_SHARDS shard lines.
- *   state   one 64-bit word, the central part: the unclaimed count U (high
- *           32 bits, 0..INT32_MAX), and in the low half, the futex word of
- *           outside waiters: the waiters (bits 0-21), the holders H (bits
- *           22-29), SLEEPERS (bit 30: an outside waiter registered, so the
- *           release must futex-wake) and RELEASING (bit 31).
+ *   state   one 64-bit word, the central part: the unclaimed count U (bits
+ *           33-63, 0..INT32_MAX), COLLECTING (bit 32: an fj_wg_add(-n)
+ *           collects, I6), and in the low half, the futex word of outside
+ *           waiters: the waiters (bits 0-21), the holders H (bits 22-29),
+ *           SLEEPERS (bit 30: an outside waiter registered, so the release
+ *           must futex-wake) and RELEASING (bit 31).
  *   pool    the pool of the in-task waiters.
  *   shard   credits claimed by workers: dones they may take without touching
  *           state. Worker i uses shard i mod FJI_WG_SHARDS (any shard works
@@ -77,12 +78,19 @@
  *       a credit, or a claim is in flight (H > 0 counts it); in the last
  *       case it waits for the claimer's next RMW. U = H = 0 with a done to
  *       make is a counter below zero.
- *   I6  An fj_wg_add(-n), n > 1, that U cannot cover at once holds a token
- *       (no units) while it collects from U and the shards, and drops it
- *       last: no release before all n are taken, and U = 0 with H = 1 (its
- *       own) means none is left: below zero, aborted before any release.
- *       (One fj_wg_done too many can still come after a release, as with
- *       any counter: the wait group may be in its next round by then.)
+ *   I6  An fj_wg_add(-n), n > 1, that U cannot cover at once collects: one
+ *       CAS takes a token (no units) and sets COLLECTING, then it takes
+ *       units from U and the shards, and one RMW drops both, last. So no
+ *       release comes before all n are taken. One collector at a time: an
+ *       fj_wg_add(-n) that finds COLLECTING and U < n holds nothing and
+ *       waits for that RMW (it may still take n from U at once). So U = 0
+ *       with H = 1 (its own: no shard with credits, no claim in flight, no
+ *       other collector) means none is left: below zero, aborted before
+ *       any release. (Two collectors would each count the other's token and
+ *       wait for units neither has, forever.) One fj_wg_done too many, or
+ *       an fj_wg_add(-n) that waited while a collector took the count to
+ *       zero, can still come after a release, as with any counter: the wait
+ *       group may be in its next round by then.
  * Orderings
  *   [W1] the releaser's release store of state = 0 <-> a waiter's acquire
  *        load that sees 0 (or, unregistered, sees U = H = 0): every
@@ -100,7 +108,8 @@
  *        count re-checks after that RMW.
  * Checked by: tests/test_wg.c, tests/stress_pool.c (TSan),
  * tests/model/wg.pml (claims, shards and tokens: no early or lost release,
- * no retry forever under fairness, I6's abort before any release).
+ * no retry forever under fairness, I6's abort before any release, two
+ * over-takers at once), tests/test_misuse.c (two over-takers, raced).
  */
 #include <limits.h>
 #include <sched.h>
@@ -121,15 +130,16 @@ typedef struct fji_wg {
 _Static_assert(sizeof(fji_wg) <= sizeof(fj_wg), "fj_wg too small");
 _Static_assert((FJI_WG_SHARDS & (FJI_WG_SHARDS - 1)) == 0, "shards: a power of two");
 
+#define COLLECTING  ((uint64_t)1 << 32)   /* below U: reading U costs nothing more */
 #define RELEASING   0x80000000u
 #define SLEEPERS    0x40000000u
 #define HOLDER_ONE  ((uint64_t)1 << 22)
 #define HOLDERS_MAX 0xffu       /* H's field; a claim that would pass it takes one unit */
 #define HOLDERS(s)  (((uint32_t)(s) >> 22) & HOLDERS_MAX)
 #define WAITERS(s)  ((uint32_t)(s) & 0x3fffffu)
-#define COUNTER(s)  ((uint32_t)((s) >> 32))
-#define UNIT        ((uint64_t)1 << 32)
-/* U = H = 0: the count is zero (I4, I5) */
+#define COUNTER(s)  ((uint32_t)((s) >> 33))
+#define UNIT        ((uint64_t)1 << 33)
+/* U = H = 0: the count is zero (I4, I5); COLLECTING comes with a token */
 #define EMPTY(s)    (((s) & (~(uint64_t)0 << 32 | (uint64_t)HOLDERS_MAX << 22)) == 0)
 #define WG_SPINS    1000u
 #define WG_CLAIM    64u         /* credits a worker claims from U at once */
@@ -175,10 +185,10 @@ static inline void settle(fji_wg *g, uint64_t now)
         release(g, now);
 }
 
-/* Give a holder token back (I4). */
-static void drop_token(fji_wg *g)
+/* Give a holder token back (I4), with COLLECTING if bits names it (I6). */
+static void drop_token(fji_wg *g, uint64_t bits)
 {
-    settle(g, fji_faa_seq_cst_64(&g->state, -HOLDER_ONE) - HOLDER_ONE);
+    settle(g, fji_faa_seq_cst_64(&g->state, -bits) - bits);
 }
 
 /* Take one credit from a shard; false: it had none. [W1]: the CAS is the
@@ -190,7 +200,7 @@ static bool take_credit(fji_wg *g, uint64_t *c)
     for (uint64_t x = fji_load_relaxed_64(c); x > 0; x = fji_load_relaxed_64(c)) {
         if (fji_cas_seq_cst_64(c, x, x - 1)) {
             if (x == 1)
-                drop_token(g);
+                drop_token(g, HOLDER_ONE);
             return true;
         }
     }
@@ -203,16 +213,27 @@ __attribute__((noreturn)) static void below_zero(void)
             "(more fj_wg_done than fj_wg_add)");
 }
 
+/* Wait for another thread's next RMW on state: spin a little, then yield
+ * (with two CPUs, the thread waited for may need this one). */
+static void backoff(unsigned *waits)
+{
+    if (++*waits < 64)
+        fji_cpu_relax();
+    else
+        sched_yield();
+}
+
 /* Take n units off the count (n dones). own: the calling worker's shard, or
  * NULL outside a pool. A single done may claim (see the header). Several at
  * once (fj_wg_add(-n)) first take all n from U if it holds them; otherwise
- * they hold a token of their own while they collect (I6), so that nobody is
- * released before all n are taken, and an add that would take the count
- * below zero aborts before it releases anyone, as one RMW on an unsplit
- * counter did. */
+ * they collect (I6): with a token of their own, so that nobody is released
+ * before all n are taken, and with COLLECTING, so that an add that would take
+ * the count below zero sees that nothing is left and aborts before it
+ * releases anyone, as one RMW on an unsplit counter did. */
 static void take(fji_wg *g, uint64_t n, uint64_t *own)
 {
     bool held = false;
+    unsigned waits = 0;
     while (n > 1 && !held) {
         uint64_t s = fji_load_relaxed_64(&g->state);   /* as below */
         if (COUNTER(s) >= n) {
@@ -222,13 +243,13 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             }
         } else if (HOLDERS(s) == 0) {
             below_zero();                       /* the count is U < n */
-        } else if (HOLDERS(s) == HOLDERS_MAX) {
-            fji_cpu_relax();                    /* claims in flight end */
+        } else if ((s & COLLECTING) || HOLDERS(s) == HOLDERS_MAX) {
+            backoff(&waits);                    /* the collector, or claims in flight, end */
         } else {
-            held = fji_cas_seq_cst_64(&g->state, s, s + HOLDER_ONE);
+            held = fji_cas_seq_cst_64(&g->state, s, s + HOLDER_ONE + COLLECTING);  /* I6 */
         }
     }
-    unsigned waits = 0;
+    waits = 0;
     while (n > 0) {
         if (own && take_credit(g, own)) {
             n--;
@@ -247,7 +268,7 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
                 /* [W1]: an RMW, so it continues the shard's release
                  * sequence that take_credit's CASes read */
                 if (fji_faa_seq_cst_64(own, WG_CLAIM - 1) != 0)
-                    drop_token(g);              /* the shard had one (I4) */
+                    drop_token(g, HOLDER_ONE);  /* the shard had one (I4) */
                 return;
             }
             uint64_t k = u < n ? u : n;
@@ -258,7 +279,7 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
             continue;
         }
         if (HOLDERS(s) == (held ? 1u : 0u))
-            below_zero();                       /* I5: no unit anywhere */
+            below_zero();                       /* I5, I6: no unit anywhere */
         bool found = false;
         for (unsigned i = 0; i < FJI_WG_SHARDS && !found; i++)
             if (&g->shard[i].credits != own)
@@ -266,14 +287,12 @@ static void take(fji_wg *g, uint64_t n, uint64_t *own)
         if (found) {
             n--;
             waits = 0;
-        } else if (++waits < 64) {              /* a claim in flight (I5) */
-            fji_cpu_relax();
         } else {
-            sched_yield();
+            backoff(&waits);                    /* a claim in flight (I5) */
         }
     }
     if (held)
-        drop_token(g);                          /* may release: the last write */
+        drop_token(g, HOLDER_ONE | COLLECTING); /* may release: the last write */
 }
 
 void fj_wg_add(fj_wg *wg, long delta)
@@ -290,7 +309,7 @@ void fj_wg_add(fj_wg *wg, long delta)
     }
     /* [W2]: a releaser's fence follows its own RMW (release()). */
     uint64_t old = fji_faa_seq_cst_64(&g->state, (uint64_t)delta * UNIT);
-    if ((uint64_t)COUNTER(old) + (uint64_t)delta > INT32_MAX)
+    if ((uint64_t)COUNTER(old) + (uint64_t)delta > INT32_MAX)  /* U's 31 bits wrapped */
         fji_die("fj_wg_add: wait group counter above INT32_MAX");
 }
 
