@@ -10,8 +10,9 @@
 #              holder tokens release the waiters exactly once, only after
 #              every done, and nobody touches the wait group afterwards; no
 #              thread retries forever (weak fairness); an fj_wg_add past
-#              zero aborts before it releases anyone; then six planted bugs,
-#              each of which the check must catch.
+#              zero aborts before it releases anyone, and two at once do not
+#              wait for each other forever; then seven planted bugs, each
+#              of which the check must catch.
 #   sleep.pml  the post/park protocol (src/sleep.c) on x86-TSO: no lost
 #              wake-up and no claimed wake-up left counted, as written
 #              with 2 and 3 workers, 2 posters, and unclaimed wake-ups;
@@ -185,12 +186,17 @@ expect_pass "wg 8 units, claims of 2, 2 shards" wg.pml "" \
 expect_live "wg 8 units, weak fairness" wg.pml "" "no thread retries forever (no non-progress cycle)"
 expect_pass "wg MISUSE: fj_wg_add(-n) one past zero" wg.pml "-DMISUSE=1" \
     "it aborts, and never after a release (I6)" "no invalid end state"
+expect_pass "wg MISUSE=2: two fj_wg_add(-5) of 4 units at once" wg.pml "-DMISUSE=2" \
+    "one aborts; no release, nobody touches it after one (I6)" "no invalid end state"
+expect_live "wg MISUSE=2, weak fairness" wg.pml "-DMISUSE=2" \
+    "the over-takers never wait for each other forever (I6: one collector)"
 expect_fail "wg mutant 1 (a claim onto a held shard keeps its token)" wg.pml "-DMUTANT=1"
 expect_fail "wg mutant 2 (a claim takes its units before its token)" wg.pml "-DMUTANT=2"
 expect_fail "wg mutant 3 (emptying a shard keeps its token)" wg.pml "-DMUTANT=3"
 expect_fail "wg mutant 4 (U = 0 read as below zero, H ignored)" wg.pml "-DMUTANT=4"
 expect_no_live "wg mutant 5 (a done never looks at other shards)" wg.pml "-DMUTANT=5"
 expect_fail "wg mutant 6 (fj_wg_add(-n) without a token of its own)" wg.pml "-DMISUSE=1 -DMUTANT=6"
+expect_no_live "wg mutant 7 (two fj_wg_add(-n) collect at once: no COLLECTING)" wg.pml "-DMISUSE=2 -DMUTANT=7"
 
 echo "== model check: $failures unexpected result(s) in $(( $(date +%s) - start )) s"
 [ "$failures" = 0 ]

@@ -1,5 +1,5 @@
-/* wg.pml - the split counter of src/wg.c (claims, shards, holder tokens),
- * checked by spin (tests/model/check.sh runs it).
+/* wg.pml - the split counter of src/wg.c (claims, shards, holder tokens,
+ * COLLECTING), checked by spin (tests/model/check.sh runs it).
  *
  * Properties:
  *   early    the RMW that leaves U = H = 0 (wg.c "release") happens only
@@ -31,6 +31,18 @@
  * (A single fj_wg_done too many can come after the release; that is
  * allowed, as with any counter, and W0 may be the one that aborts.)
  *
+ * -DMISUSE=2: two over-takers at once. Of a count of 4, W0 makes two dones
+ * (it may claim) while W1 (shard 1) and OUT each fj_wg_add(-5): both may
+ * find U short and collect (wg.c I6). No order of these takes reaches zero, so
+ * nothing may release; checked: someone aborts, nobody touches the wait
+ * group after a release, and (the liveness run) the over-takers do not
+ * wait for each other forever, as two collectors did (mutant 7).
+ *
+ * An abort ends the program: with MISUSE, a thread that would touch the
+ * wait group after someone aborted stops instead (a collector that
+ * aborted leaves its token and COLLECTING set; the C code never gets to
+ * wait for them).
+ *
  * Liveness (check.sh compiles with -DNP, pan -l -f): under weak fairness
  * no thread retries forever (the waits for a claim in flight end).
  *
@@ -52,7 +64,10 @@
  *   5  a done never looks at other shards: it waits for credits another
  *      worker holds (caught by the liveness run);
  *   6  fj_wg_add(-n) collects without a token of its own (with MISUSE: it
- *      releases the waiters, then finds the count short).
+ *      releases the waiters, then finds the count short);
+ *   7  fj_wg_add(-n) collects without COLLECTING (the version before): with
+ *      MISUSE=2 both over-takers hold a token, each sees H = 2 and waits
+ *      for the other's units (caught by the liveness run).
  */
 #ifndef MUTANT
 #define MUTANT 0
@@ -62,7 +77,12 @@
 #endif
 #define CLAIM 2
 #define NS 2                    /* shards */
-#if MISUSE
+#if MISUSE == 2
+#define N0 2                    /* W0: two dones */
+#define TOTAL 4
+#define N1 5                    /* W1: fj_wg_add(-5) */
+#define NOUT 5                  /* OUT: fj_wg_add(-5) */
+#elif MISUSE
 #define N0 2                    /* W0: two dones */
 #define TOTAL 5
 #define NOUT (TOTAL - N0 + 1)   /* OUT: the other 3, and one more */
@@ -76,23 +96,35 @@
 
 byte U = TOTAL;                 /* unclaimed */
 byte H = 0;                     /* holder tokens */
+bool collecting = false;        /* COLLECTING: a collector holds a token (I6) */
 byte shard[NS];
 byte taken = 0;                 /* units taken by dones */
 byte added = 0;                 /* units added during the round */
 bool released = false;
 bool aborted = false;           /* someone reported "below zero" */
-bool misuse_run = MISUSE;       /* "below zero" is expected */
-
-/* Go's rule: nothing touches the wait group after the release (MISUSE
- * relaxes it for the abort race described at the top). */
 #if MISUSE
-#define TOUCH skip
+bool misuse_run = true;         /* "below zero" is expected */
+#else
+bool misuse_run = false;
+#endif
+
+/* Go's rule: nothing touches the wait group after the release (MISUSE=1
+ * relaxes it for the abort race described at the top). With MISUSE, an
+ * abort ends the program: whoever comes next stops. */
+#if MISUSE == 1
+#define TOUCH if :: aborted -> goto stop :: else -> skip fi
+#elif MISUSE
+#define TOUCH if :: aborted -> goto stop :: else -> assert(!released) fi
 #else
 #define TOUCH assert(!released)
 #endif
 
+/* state's three parts, read and compared at once (one word in wg.c) */
+#define SNAP s_u = U; s_h = H; s_c = collecting
+#define SAME (U == s_u && H == s_h && collecting == s_c)
+
 /* settle(): the RMW's own result decides (wg.c settle) */
-#if MISUSE
+#if MISUSE == 1
 #define SETTLE \
     if \
     :: U == 0 && H == 0 -> released = true; printf("MSC: released\n") \
@@ -116,6 +148,11 @@ bool misuse_run = MISUSE;       /* "below zero" is expected */
 
 inline drop_token() {
     atomic { TOUCH; H--; SETTLE }
+}
+
+/* the collector's last RMW: its token and COLLECTING (wg.c I6) */
+inline drop_collect() {
+    atomic { TOUCH; H--; collecting = false; SETTLE }
 }
 
 /* take_credit(c): ok = a credit was taken */
@@ -155,24 +192,34 @@ inline take(n, own) {
     do
     :: n <= 1 || held -> break
     :: else ->
-       atomic { TOUCH; s_u = U; s_h = H };
+       atomic { TOUCH; SNAP };
        if
        :: s_u >= n ->
           atomic {
               TOUCH;
               if
-              :: U == s_u && H == s_h -> U = U - n; taken = taken + n; n = 0; SETTLE
+              :: SAME -> U = U - n; taken = taken + n; n = 0; SETTLE
               :: else -> skip
               fi
           }
        :: s_u < n && s_h == 0 -> BELOW_ZERO(true)
-       :: s_u < n && s_h > 0 ->
+#if MUTANT == 7
+       :: s_u < n && s_h > 0 ->         /* beside another collector */
+#else
+       :: s_u < n && s_h > 0 && s_c -> skip    /* the collector ends: retry */
+       :: s_u < n && s_h > 0 && !s_c ->
+#endif
 #if MUTANT == 6
           break
+#elif MUTANT == 7
+          atomic {
+              TOUCH;
+              if :: SAME -> H++; held = true :: else -> skip fi
+          }
 #else
           atomic {
               TOUCH;
-              if :: U == s_u && H == s_h -> H++; held = true :: else -> skip fi
+              if :: SAME -> H++; collecting = true; held = true :: else -> skip fi
           }
 #endif
        fi
@@ -187,14 +234,14 @@ inline take(n, own) {
        if
        :: ok -> n--
        :: else ->
-          atomic { TOUCH; s_u = U; s_h = H };
+          atomic { TOUCH; SNAP };
           if
           :: s_u > 0 && !held && own != 255 && n == 1 && s_u > CLAIM ->
              /* claim: CLAIM units and a token in one CAS */
              atomic {
                  TOUCH;
                  if
-                 :: U == s_u && H == s_h ->
+                 :: SAME ->
                     U = U - CLAIM;
 #if MUTANT != 2
                     H++;
@@ -222,7 +269,7 @@ inline take(n, own) {
              atomic {
                  TOUCH;
                  if
-                 :: U == s_u && H == s_h -> U = U - k; taken = taken + k; n = n - k; SETTLE
+                 :: SAME -> U = U - k; taken = taken + k; n = n - k; SETTLE
                  :: else -> skip
                  fi
              }
@@ -247,7 +294,7 @@ inline take(n, own) {
           fi
        fi
     od;
-    if :: held -> drop_token() :: else -> skip fi
+    if :: held -> drop_collect() :: else -> skip fi
 }
 
 /* fj_wg_done on a worker: the fast path, take_one_central, take */
@@ -264,13 +311,13 @@ inline worker_done(own) {
     fi;
     if
     :: !done && x == 0 ->
-       atomic { TOUCH; s_u = U; s_h = H };
+       atomic { TOUCH; SNAP };
        if
        :: s_u > 0 && s_u <= CLAIM ->
           atomic {
               TOUCH;
               if
-              :: U == s_u && H == s_h -> U--; taken++; done = true; SETTLE
+              :: SAME -> U--; taken++; done = true; SETTLE
               :: else -> skip
               fi
           }
@@ -287,7 +334,7 @@ inline worker_done(own) {
 proctype worker(byte own; byte dones; bool adds)
 {
     byte x, s_u, s_h, k, n, i;
-    bool ok, done, held, multi;
+    bool ok, done, held, multi, s_c;
     if
     :: adds -> atomic { TOUCH; U++; added++ }      /* fj_wg_add(+1) */
     :: else -> skip
@@ -304,7 +351,7 @@ stop:
 proctype remover(byte own; byte m)
 {
     byte x, s_u, s_h, k, n, i;
-    bool ok, held, multi;
+    bool ok, held, multi, s_c;
     n = m;
     take(n, own);
 stop:
@@ -313,7 +360,11 @@ stop:
 
 init {
     atomic {
-#if MISUSE
+#if MISUSE == 2
+        run worker(0, N0, false);
+        run remover(1, N1);
+        run remover(255, NOUT)
+#elif MISUSE
         run worker(0, N0, false);
         run remover(255, NOUT)
 #else
