@@ -6,7 +6,9 @@
  *              twice, used after fj_pool_destroy returned, never created; a
  *              wait-group delta out of range - each run in a child process:
  *              it must die of SIGABRT with a message naming the mistake
- *              (debug builds: NDEBUG undefined, as in every test build).
+ *              (debug builds: NDEBUG undefined, as in every test build);
+ *              and two fj_wg_add(-n) past zero at once, a race, in 200
+ *              children.
  *   edges      huge and boundary arguments that are valid: ranges ending at
  *              SIZE_MAX, grain SIZE_MAX, copies of 0 to 4096 bytes, absurd
  *              stack sizes and pin values, a SIZE_MAX accumulator.
@@ -20,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -129,6 +132,67 @@ Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_a_forked_child_naming_it
 #endif
     for (size_t i = 0; i < sizeof aborts / sizeof *aborts; i++)
         expect_abort(aborts[i].what, call_row, &aborts[i], aborts[i].message);
+}
+
+/* Two threads call fj_wg_add(-k) at once on a count of k that U cannot
+ * cover (a worker's done claimed 64 units into its shard: wg.c), so each
+ * may collect (wg.c I6). One takes the k units; the other must abort
+ * naming "below zero". Before COLLECTING both could collect: each held a
+ * token, counted the other's, and waited for units neither had: in 8 of
+ * 40 runs of a reviewer's program, and here in 26 runs of 26, within 17
+ * children (2 cores). A child per round (the first abort ends it); alarm
+ * turns a hang into SIGALRM. */
+enum { OVERTAKE_K = 1000, OVERTAKE_ROUNDS = 200 };
+
+static fj_wg overtake_wg;
+static atomic_int overtake_ready;
+
+static void claim_one(void *p)
+{
+    (void)p;
+    fj_wg_done(&overtake_wg);           /* U > 64: claims 64, keeps 63 in its shard */
+}
+
+static void *overtake(void *p)
+{
+    (void)p;
+    atomic_fetch_add(&overtake_ready, 1);
+    while (atomic_load(&overtake_ready) < 2)
+        ;
+    fj_wg_add(&overtake_wg, -OVERTAKE_K);
+    return NULL;
+}
+
+static int two_overtakers(const void *unused)
+{
+    (void)unused;
+    alarm(10);
+    fj_pool *p = NULL;
+    fj_config c = { .workers = 1 };
+    if (fj_pool_create(&p, &c) != 0)
+        return 91;
+    fj_wg_add(&overtake_wg, OVERTAKE_K + 1);
+    if (fj_run(p, claim_one, NULL) != 0)    /* the count is k, U is k - 63 */
+        return 92;
+    pthread_t t;
+    if (pthread_create(&t, NULL, overtake, NULL) != 0)
+        return 93;
+    overtake(NULL);
+    pthread_join(t, NULL);
+    return 0;                           /* both returned: no abort */
+}
+
+Test(misuse, two_adds_past_zero_at_once_abort_and_never_wait_for_each_other, .timeout = 120)
+{
+    for (int r = 0; r < OVERTAKE_ROUNDS; r++) {
+        char err[1024];
+        struct abort_call c = { two_overtakers, NULL };
+        int st = run_forked(abort_call_run, &c, NULL, 0, err, sizeof err);
+        cr_assert_neq(st, -1, "could not fork");
+        cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+                  "round %d: status %#x (want SIGABRT; SIGALRM: a hang), stderr: %s", r, st, err);
+        cr_assert(strstr(err, "below zero") != NULL, "round %d: stderr \"%s\"", r, err);
+    }
 }
 
 /* A 2-worker pool, created and destroyed: dangling. dead_pool() for the
