@@ -80,8 +80,8 @@ test-tsan: deps-test
 	$(call cmake_build,$(BUILD)/tsan,-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DFORJA_SANITIZE=thread -DFORJA_EXAMPLES=OFF)
 	cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS)
 
-# spin: the split deque and the sleep protocol, exhaustively for small
-# bounds, plus planted bugs the check must catch (about 35 s).
+# spin: the split deque, the sleep protocol and the wait group, exhaustively for small
+# bounds, plus planted bugs the check must catch (about 110 s).
 test-model: deps-test
 	sh tests/model/check.sh -q
 

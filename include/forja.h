@@ -167,7 +167,11 @@ typedef struct fj_wg { FJI_ALIGNAS(64) unsigned char opaque_[64 * (1 + FJI_WG_SH
  *           message naming the wait group. (The upper bound is checked on
  *           the part of the counter that no worker has claimed ahead:
  *           claims add at most 63 each, a few hundred in practice.)
- *  Threads  Any; never blocks. The counter reaching zero wakes every waiter. */
+ *  Threads  Any; never sleeps. A negative delta that the unclaimed part
+ *           cannot cover at once gathers units from the workers' batches,
+ *           and may spin or yield for a moment while a worker's claim, or
+ *           another such add, completes. The counter reaching zero wakes
+ *           every waiter. */
 void fj_wg_add(fj_wg *wg, long delta);
 
 /** fj_wg_done - fj_wg_add(wg, -1). Call it last in a task: an fj_wg_done
