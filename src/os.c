@@ -190,6 +190,35 @@ void fji_os_pin(unsigned i)
     }
 }
 
+int fji_os_next_cpu(int after)
+{
+    if (!process_cpus_ok)
+        return -1;
+    for (int cpu = after < 0 ? 0 : after + 1; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &process_cpus))
+            return cpu;
+    return -1;
+}
+
+/* A one-CPU mask that excludes the caller's CPU makes the kernel migrate it
+ * before the call returns; the process's mask again then lets it stay where
+ * it is, unpinned (spread.c I1). False if the first call failed (a CPU that
+ * a cgroup took away since load): nothing changed. */
+bool fji_os_move_to(int cpu)
+{
+    if (!process_cpus_ok || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &process_cpus))
+        return false;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    int saved = errno;
+    bool moved = pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+    if (moved)
+        (void)pthread_setaffinity_np(pthread_self(), sizeof process_cpus, &process_cpus);
+    errno = saved;
+    return moved;
+}
+
 void fji_os_set_name(const char *name)
 {
     (void)pthread_setname_np(pthread_self(), name);   /* at most 15 chars */

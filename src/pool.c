@@ -60,6 +60,7 @@
  */
 #define _GNU_SOURCE
 #include "pool.h"
+#include "spread.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -224,6 +225,7 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
     }
     fji_sleep_init(&p->sleep);
     p->pin = cfg ? cfg->pin : 0;
+    p->sleep.spread = fji_spread_wanted(p->pin != 0, n);         /* spread.c */
     p->workers = fji_alloc_aligned(64, n * sizeof(fji_worker));
     if (!p->workers) {
         pool_free(p);

@@ -169,6 +169,7 @@
 
 #include "atomics.h"
 #include "os.h"
+#include "spread.h"
 #include "stats.h"
 
 #define SEARCH_ONE  1ull
@@ -187,6 +188,7 @@ void fji_sleep_init(fji_sleep *s)
     s->epoch = 0;
     s->claims = 0;
     s->returns = 0;
+    s->spread = false;
 }
 
 bool fji_sleep_quiet(const fji_sleep *s, unsigned n)
@@ -224,6 +226,8 @@ static void claim_wake(fji_sleep *s, uint64_t st)
     }
     fji_add_relaxed_64(&s->claims, 1);                  /* a count for tests */
     wake(s, 1);
+    if (s->spread)
+        fji_spread_after_wake();                        /* the wakee may be queued here */
 }
 
 void fji_sleep_notify(fji_sleep *s)

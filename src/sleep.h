@@ -12,6 +12,7 @@ typedef struct fji_sleep {
      * parks touch: claimed wake-ups, and returns from park (K5). */
     uint64_t claims;
     uint64_t returns;
+    bool spread;                  /* set at create: yield after a claim (spread.c 3.) */
 } fji_sleep;
 
 #define FJI_SLEEP_CLOSING (1ull << 63)

@@ -18,12 +18,13 @@
  * growing pause, then YIELD_ROUNDS rounds with sched_yield between them (when
  * the machine is oversubscribed - an outside submitter plus N workers on N
  * cores - spinning would keep the submitter off the CPU it needs to make the
- * work we are looking for), then parks (sleep.c). It yields from the first
- * round while an outside fj_run caller has been woken and not yet run again
- * (go.c [G2]): that caller needs a CPU, and the scheduler does not take one
- * from a spinning worker for it. help_until() is that loop with an exit
- * condition: the main loop exits on destroy, fj_wg_wait inside a task exits
- * when the counter is released.
+ * work we are looking for), then parks (sleep.c); around the park it tells
+ * spread.c, which may move it off a CPU another awake worker holds. It
+ * yields from the first round while an outside fj_run caller has been woken
+ * and not yet run again (go.c [G2]): that caller needs a CPU, and the
+ * scheduler does not take one from a spinning worker for it.
+ * help_until() is that loop with an exit condition: the main loop exits on
+ * destroy, fj_wg_wait inside a task exits when the counter is released.
  *
  * Thread-local state: fji_tls_hot (detail.h) points at the worker's hot
  * fields, or at fji_outside (zeroed: no slots) outside any pool, so the
@@ -76,6 +77,7 @@
 #include "atomics.h"
 #include "os.h"
 #include "pool.h"
+#include "spread.h"
 #include "task.h"
 
 /* No slots (top == end == NULL) and, for FJ_SYNC's one test, a split above
@@ -340,7 +342,8 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
         }
         rounds = 0;
         struct recheck rc = { w, done, ctx };
-        fji_sleep_park(s, recheck, &rc, &w->stats.sleeps);
+        fji_spread_parking(w);
+        fji_spread_returned(w, fji_sleep_park(s, recheck, &rc, &w->stats.sleeps));
     }
     if (searching)
         fji_sleep_search_end(s);
@@ -419,6 +422,7 @@ void *fji_worker_main(void *arg)
     else
         fji_os_unpin();                 /* not the creating thread's mask */
     fji_tls_hot = &w->deque.hot;
+    fji_spread_started(w);
     fji_worker_help_until(w, exit_ok, p);
     drain(w);
     fji_tls_hot = &fji_outside;

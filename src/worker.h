@@ -21,6 +21,7 @@ typedef struct fji_worker {
     uint32_t depth;               /* tasks on this thread's stack (task.c) */
     fji_counters stats;
     pthread_t thread;
+    int32_t cpu;                  /* spread.c: its CPU while awake, or FJI_CPU_PARKED */
 } fji_worker;
 
 /* fji_tls_hot outside any pool (detail.h): zeroed, never written. */

@@ -1,0 +1,113 @@
+/* spread.c - keeping the awake workers of an unpinned pool on distinct CPUs.
+ *
+ * Why: on the 2-CPU VM (kernel 6.18 with sched_vcpu_pack=15 on its command
+ * line, a policy that packs threads onto fewer vCPUs), a worker woken after
+ * a long park was queued on the CPU of the worker that woke it, not on the
+ * idle one. A parallel phase after serial work (triad's first sweep, sort's
+ * first level) then ran on one CPU: the second worker joined 1.2-4.2 ms
+ * late, often on the first one's CPU, and the kernel's balancer separated
+ * them 4.5-8 ms after that; triad's first sweep took 15-20 ms instead of
+ * 14.5, and sort at 2 workers was 4% slower than with fj_config.pin. libgomp
+ * escapes it because its master keeps its own CPU busy. Workers must stay
+ * unpinned (the contract's pin = 0), so forja moves a worker only at the
+ * moment it finds the clash, and leaves the rest to the kernel.
+ *
+ * Protocol (only when fji_spread_wanted at create: unpinned, 2 or more
+ * workers, no more workers than CPUs; with more, clashes are unavoidable):
+ *   1. Each worker publishes in w->cpu the CPU it runs on when it starts and
+ *      when it returns from park, and FJI_CPU_PARKED before it parks.
+ *   2. A worker that returns from a park that slept and finds another awake
+ *      worker's published CPU equal to its own moves itself to a CPU of the
+ *      process that no awake worker published (fji_spread_target): a
+ *      one-CPU affinity, which the kernel applies by migrating the thread
+ *      before the call returns, then the process's mask again, which lets
+ *      it stay where it is (os.c fji_os_move_to). So it ends unpinned.
+ *   3. A worker whose post claimed a wake-up (sleep.c claim_wake) yields
+ *      once: the wakee, if the kernel queued it on this CPU, runs now and
+ *      moves (2.) instead of waiting for this worker's time slice, during
+ *      which it could not even ask for work. Outside threads do not yield.
+ * Measured on 2 CPUs (interleaved medians of 11 at 2 workers): triad 146.0
+ * -> 142.5 ms (libgomp 141.4), sort 170.6 -> 165.4 ms (omp-llvm 165.9); the
+ * second worker joined triad's first sweep 35-40 us after the first, on the
+ * other CPU, in 6 of 6 runs. fib, skynet, spawn, pfor, reduce at 1 and 2
+ * workers: within 1% or faster.
+ *
+ * Invariants
+ *   I1  A worker's affinity is the process's mask whenever it runs a task:
+ *       the one-CPU mask lasts from one system call to the next, and the
+ *       move happens in the idle loop, not in a task.
+ *   I2  Only the worker writes its cpu; a published CPU is a hint (the
+ *       kernel may have moved the worker since), never a promise.
+ * No orderings: cpu is read and written relaxed, and nothing but this
+ * choice depends on it.
+ */
+#define _GNU_SOURCE
+#include "spread.h"
+
+#include <sched.h>
+
+#include "atomics.h"
+#include "os.h"
+#include "pool.h"
+#include "worker.h"
+
+bool fji_spread_wanted(bool pin, unsigned workers)
+{
+    return !pin && workers >= 2 && workers <= fji_os_cpu_count();
+}
+
+static void publish(struct fji_worker *w, int cpu)
+{
+    fji_store_relaxed_32((uint32_t *)&w->cpu, (uint32_t)cpu);      /* I2 */
+}
+
+/* Has an awake worker of p other than self published cpu? */
+static bool taken(const struct fj_pool *p, const struct fji_worker *self, int cpu)
+{
+    for (unsigned i = 0; i < p->size; i++) {
+        const struct fji_worker *v = &p->workers[i];
+        if (v != self && (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu) == cpu)
+            return true;
+    }
+    return false;
+}
+
+int fji_spread_target(const struct fj_pool *p, const struct fji_worker *self, int me)
+{
+    if (me < 0 || !taken(p, self, me))
+        return -1;
+    for (int c = fji_os_next_cpu(-1); c >= 0; c = fji_os_next_cpu(c))
+        if (c != me && !taken(p, self, c))
+            return c;
+    return -1;
+}
+
+void fji_spread_started(struct fji_worker *w)
+{
+    publish(w, w->pool->sleep.spread ? sched_getcpu() : FJI_CPU_PARKED);
+}
+
+void fji_spread_parking(struct fji_worker *w)
+{
+    if (w->pool->sleep.spread)
+        publish(w, FJI_CPU_PARKED);
+}
+
+void fji_spread_returned(struct fji_worker *w, bool slept)
+{
+    if (!w->pool->sleep.spread)
+        return;
+    int me = sched_getcpu();
+    if (slept) {
+        int to = fji_spread_target(w->pool, w, me);
+        if (to >= 0 && fji_os_move_to(to))
+            me = to;
+    }
+    publish(w, me);
+}
+
+void fji_spread_after_wake(void)
+{
+    if (fji_self())
+        sched_yield();
+}
