@@ -13,10 +13,14 @@
  * a worker per CPU every CPU is then held by a worker that has just run out
  * of work and spins (worker.c): the scheduler did not preempt a spinning
  * worker for the woken caller, which waited out the spin phase (2-core VM:
- * 20 us after a short loop, 50-70 us after a triad sweep). So the
- * trampoline counts a caller it wakes in the pool's callers_waking until
- * the caller runs again, and idle workers yield instead of spinning while
- * it is above zero.
+ * 20 us after a short loop, 50-70 us after a triad sweep). So a trampoline
+ * that wakes a sleeping caller stores a deadline, CALLER_YIELD_NS ahead, in
+ * the pool's caller_yield_until, and idle workers yield instead of spinning
+ * until it passes (worker.c). The caller itself never touches the pool once
+ * it sees DONE: the pool may be gone by then (the default pool at exit).
+ * A first version counted woken callers until each took itself off, which
+ * wrote to a pool that exit had freed, and kept workers from parking for as
+ * long as a woken caller was kept off the CPU (found in review).
  *
  * Invariants
  *   I1  A call that returns 0 has queued exactly one record that will run
@@ -26,21 +30,19 @@
  *       through inject.c's [J3] barrier from outside; a worker of the pool
  *       reads it relaxed, since its own deque is drained before it exits.
  * Orderings
- *   [G1] fj_run completion: the trampoline release-stores done = 1 after fn
- *        returns; the caller's acquire load pairs with it, so fn's effects are
- *        visible when fj_run returns. The futex wake after the store never
- *        touches the (possibly gone) word: os.c.
- * [G2] done is RUNNING, then SLEEPING (the caller's CAS, only from RUNNING),
- *        then DONE (the trampoline's exchange): both RMWs on one word, so
- *        the exchange returns SLEEPING exactly when the caller sleeps or is
- *        about to, and then the trampoline adds one to callers_waking and
- *        the caller, once it sees DONE, takes one off. The count orders
- *        nothing: it is a hint for idle workers' spinning (worker.c), read
- *        relaxed, and nothing waits on it. The caller may take its one off
- *        before the trampoline adds it (it saw DONE before the add), so the
- *        count may read -1 for a moment; readers take it as int32_t and
- *        test > 0. The pool is still alive for the add: the trampoline runs
- *        on one of its workers, which destroy joins.
+ *   [G1] fj_run completion: the trampoline exchanges done to DONE after fn
+ *        returns (seq-cst, so release); the caller's acquire load (or its
+ *        CAS that fails on DONE) pairs with it, so fn's effects are visible
+ *        when fj_run returns. Nothing after the exchange touches the word
+ *        (it may be gone): the futex wake reads no memory (os.c).
+ *   [G2] done is RUNNING, then SLEEPING (the caller's CAS, only from
+ *        RUNNING), then DONE (the trampoline's exchange): both RMWs on one
+ *        word, so the exchange returns SLEEPING exactly when the caller
+ *        sleeps or is about to. Then the trampoline stores the deadline
+ *        (relaxed) before it wakes the caller. The deadline orders nothing:
+ *        idle workers read it relaxed as a hint, and a stale read costs one
+ *        round's spin or yield. The pool is alive for the store: the
+ *        trampoline runs on one of its workers, which destroy joins.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -60,6 +62,12 @@
  * pool has one per CPU; sleeping at once speeds loops of 100 us and more
  * there by 10-15% and slows 20 us ones by half (bench/handoff.c). */
 #define RUN_SPINS 2000u
+
+/* How long idle workers yield to a woken caller ([G2]): it got a CPU 7-14 us
+ * after its wake-up on the 2-core VM once they yielded, so this covers a
+ * slow wake-up while bounding what a caller kept off the CPU (a signal
+ * handler, a stopped thread) can cost: idle workers park as usual after it. */
+#define CALLER_YIELD_NS 200000u
 
 /* Fill t: plain arg, or a copy of size bytes. */
 static int fill(fji_task *t, fj_fn fn, const void *arg, size_t size, bool copy)
@@ -133,7 +141,8 @@ static void run_trampoline(void *a)
     fji_task_run_child(w, c->fn, c->arg);
     /* [G1] release, [G2]; seq_cst is the exchange atomics.h has */
     if (fji_fas_seq_cst_32(&c->done, DONE) == SLEEPING) {
-        fji_faa_seq_cst_32(&w->pool->callers_waking, 1);   /* [G2] */
+        fji_store_relaxed_64(&w->pool->caller_yield_until,        /* [G2] */
+                             fji_now_ns() + CALLER_YIELD_NS);
         fji_futex_wake(&c->done, 1);            /* c may be gone: os.c */
     }
 }
@@ -164,6 +173,5 @@ int fj_run(fj_pool *pool, fj_fn fn, void *arg)
         return 0;                               /* it read DONE: [G1]'s acquire */
     while (fji_load_acquire_32(&c.done) != DONE)        /* [G1] */
         fji_futex_wait(&c.done, SLEEPING);
-    fji_faa_seq_cst_32(&p->callers_waking, (uint32_t)-1);  /* [G2]: running again */
-    return 0;
+    return 0;                                   /* p may be gone: [G2] */
 }

@@ -190,33 +190,44 @@ void fji_os_pin(unsigned i)
     }
 }
 
-int fji_os_next_cpu(int after)
+/* sched_getcpu, errno kept: it runs inside fj_wg_wait's help loop too. */
+int fji_os_current_cpu(void)
 {
-    if (!process_cpus_ok)
-        return -1;
-    for (int cpu = after < 0 ? 0 : after + 1; cpu < CPU_SETSIZE; cpu++)
-        if (CPU_ISSET(cpu, &process_cpus))
-            return cpu;
-    return -1;
+    int saved = errno;
+    int cpu = sched_getcpu();
+    errno = saved;
+    return cpu;
 }
 
-/* A one-CPU mask that excludes the caller's CPU makes the kernel migrate it
- * before the call returns; the process's mask again then lets it stay where
- * it is, unpinned (spread.c I1). False if the first call failed (a CPU that
- * a cgroup took away since load): nothing changed. */
-bool fji_os_move_to(int cpu)
+/* Move the caller to a CPU of its current affinity mask other than me that
+ * taken() does not claim: a one-CPU mask that excludes its CPU makes the
+ * kernel migrate it before the call returns, and the mask it had, set
+ * again, lets it stay there (spread.c I1). A CPU the kernel refuses (taken
+ * offline, or out of the cpuset since) is skipped for the next one. The
+ * mask read here, not the one at load, is what it gets back, so affinity
+ * that the program or an administrator set on the worker since is kept.
+ * Returns the CPU it moved to, or -1 (nothing changed). */
+int fji_os_move_off(int me, bool (*taken)(int cpu, void *ctx), void *ctx)
 {
-    if (!process_cpus_ok || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &process_cpus))
-        return false;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    int saved = errno;
-    bool moved = pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
-    if (moved)
-        (void)pthread_setaffinity_np(pthread_self(), sizeof process_cpus, &process_cpus);
+    int saved = errno, to = -1;
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    if (pthread_getaffinity_np(pthread_self(), sizeof mask, &mask) == 0) {
+        for (int cpu = 0; cpu < CPU_SETSIZE && to < 0; cpu++) {
+            if (cpu == me || !CPU_ISSET(cpu, &mask) || taken(cpu, ctx))
+                continue;
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0)
+                continue;
+            if (pthread_setaffinity_np(pthread_self(), sizeof mask, &mask) != 0)
+                fji_os_unpin();                 /* never left on one CPU */
+            to = cpu;
+        }
+    }
     errno = saved;
-    return moved;
+    return to;
 }
 
 void fji_os_set_name(const char *name)

@@ -14,8 +14,10 @@ void fji_futex_wake(uint32_t *addr, int n);   /* never reads *addr: see os.c */
 unsigned fji_os_cpu_count(void);      /* CPUs in this process's affinity mask, >= 1 */
 void     fji_os_pin(unsigned i);      /* pin the caller to the (i mod n)-th CPU; best effort */
 void     fji_os_unpin(void);          /* let the caller run on all of the process's CPUs */
-int      fji_os_next_cpu(int after);  /* the process's next CPU after `after` (-1: the first); -1: none */
-bool     fji_os_move_to(int cpu);     /* migrate the caller to cpu, leaving it unpinned (spread.c) */
+int      fji_os_current_cpu(void);    /* the caller's CPU, or -1; errno kept */
+/* Migrate the caller to another CPU of its affinity mask that taken() does
+ * not claim, keeping that mask (spread.c); the CPU, or -1: not moved. */
+int      fji_os_move_off(int me, bool (*taken)(int cpu, void *ctx), void *ctx);
 void     fji_os_set_name(const char *name);
 uint64_t fji_now_ns(void);            /* CLOCK_MONOTONIC in ns (vDSO: no system call) */
 bool     fji_now_is_cheap(void);      /* fji_now_ns under 200 ns; measured once */

@@ -241,6 +241,7 @@ int fj_pool_create(fj_pool **out, const fj_config *cfg)
         }
         w->pool = p;
         w->id = i;
+        w->cpu = FJI_CPU_PARKED;        /* spread.c: until its thread publishes */
         w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
     }
     p->size = n;

@@ -17,8 +17,8 @@ struct fj_pool {
     fji_inject inject;
     uint32_t exit_ok;             /* destroy: workers may leave once drained */
     uint64_t drained;             /* destroy's drain: idle | version << 32 | DONE [P3] */
-    uint32_t callers_waking;      /* outside fj_run callers woken, not yet running
-                                   * (go.c [G2]; int32: may dip to -1) */
+    uint64_t caller_yield_until;  /* idle workers yield until then (ns): a woken
+                                   * fj_run caller needs a CPU (go.c [G2]) */
     int pin;
 };
 

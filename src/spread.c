@@ -17,11 +17,12 @@
  *   1. Each worker publishes in w->cpu the CPU it runs on when it starts and
  *      when it returns from park, and FJI_CPU_PARKED before it parks.
  *   2. A worker that returns from a park that slept and finds another awake
- *      worker's published CPU equal to its own moves itself to a CPU of the
- *      process that no awake worker published (fji_spread_target): a
- *      one-CPU affinity, which the kernel applies by migrating the thread
- *      before the call returns, then the process's mask again, which lets
- *      it stay where it is (os.c fji_os_move_to). So it ends unpinned.
+ *      worker's published CPU equal to its own moves itself to a CPU of its
+ *      affinity mask that no awake worker published: a one-CPU mask, which
+ *      the kernel applies by migrating the thread before the call returns,
+ *      then the mask it had again, which lets it stay where it is (os.c
+ *      fji_os_move_off). So it ends with the affinity it had: unpinned,
+ *      or as the program or an administrator narrowed it since.
  *   3. A worker whose post claimed a wake-up (sleep.c claim_wake) yields
  *      once: the wakee, if the kernel queued it on this CPU, runs now and
  *      moves (2.) instead of waiting for this worker's time slice, during
@@ -33,9 +34,10 @@
  * workers: within 1% or faster.
  *
  * Invariants
- *   I1  A worker's affinity is the process's mask whenever it runs a task:
- *       the one-CPU mask lasts from one system call to the next, and the
- *       move happens in the idle loop, not in a task.
+ *   I1  A worker runs no task with the one-CPU mask: it lasts from one
+ *       system call to the next, both in the park path of help_until
+ *       (the idle loop, or fj_wg_wait inside a task), and the mask the
+ *       worker had is set again (or the process's, if that fails).
  *   I2  Only the worker writes its cpu; a published CPU is a hint (the
  *       kernel may have moved the worker since), never a promise.
  * No orderings: cpu is read and written relaxed, and nothing but this
@@ -61,9 +63,10 @@ static void publish(struct fji_worker *w, int cpu)
     fji_store_relaxed_32((uint32_t *)&w->cpu, (uint32_t)cpu);      /* I2 */
 }
 
-/* Has an awake worker of p other than self published cpu? */
-static bool taken(const struct fj_pool *p, const struct fji_worker *self, int cpu)
+bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, int cpu)
 {
+    if (cpu < 0)
+        return false;
     for (unsigned i = 0; i < p->size; i++) {
         const struct fji_worker *v = &p->workers[i];
         if (v != self && (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu) == cpu)
@@ -72,19 +75,15 @@ static bool taken(const struct fj_pool *p, const struct fji_worker *self, int cp
     return false;
 }
 
-int fji_spread_target(const struct fj_pool *p, const struct fji_worker *self, int me)
+static bool taken(int cpu, void *self)
 {
-    if (me < 0 || !taken(p, self, me))
-        return -1;
-    for (int c = fji_os_next_cpu(-1); c >= 0; c = fji_os_next_cpu(c))
-        if (c != me && !taken(p, self, c))
-            return c;
-    return -1;
+    struct fji_worker *w = self;
+    return fji_spread_clash(w->pool, w, cpu);
 }
 
 void fji_spread_started(struct fji_worker *w)
 {
-    publish(w, w->pool->sleep.spread ? sched_getcpu() : FJI_CPU_PARKED);
+    publish(w, w->pool->sleep.spread ? fji_os_current_cpu() : FJI_CPU_PARKED);
 }
 
 void fji_spread_parking(struct fji_worker *w)
@@ -97,10 +96,10 @@ void fji_spread_returned(struct fji_worker *w, bool slept)
 {
     if (!w->pool->sleep.spread)
         return;
-    int me = sched_getcpu();
-    if (slept) {
-        int to = fji_spread_target(w->pool, w, me);
-        if (to >= 0 && fji_os_move_to(to))
+    int me = fji_os_current_cpu();              /* -1: unknown, never a clash */
+    if (slept && fji_spread_clash(w->pool, w, me)) {
+        int to = fji_os_move_off(me, taken, w);
+        if (to >= 0)
             me = to;
     }
     publish(w, me);

@@ -23,10 +23,8 @@ void fji_spread_returned(struct fji_worker *w, bool slept);
  * once, so that a wakee the kernel queued on this CPU runs now and moves. */
 void fji_spread_after_wake(void);
 
-/* The CPU that worker self, running on CPU me, should move to: one of the
- * process's CPUs that no other awake worker of p published. -1 when no other
- * awake worker published me, or when every CPU has one. Reads the published
- * CPUs only (exposed for tests). */
-int fji_spread_target(const struct fj_pool *p, const struct fji_worker *self, int me);
+/* Has an awake worker of p other than self published cpu? Reads the
+ * published CPUs only (exposed for tests). */
+bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, int cpu);
 
 #endif

@@ -19,10 +19,10 @@
  * the machine is oversubscribed - an outside submitter plus N workers on N
  * cores - spinning would keep the submitter off the CPU it needs to make the
  * work we are looking for), then parks (sleep.c); around the park it tells
- * spread.c, which may move it off a CPU another awake worker holds. It
- * yields from the first round while an outside fj_run caller has been woken
- * and not yet run again (go.c [G2]): that caller needs a CPU, and the
- * scheduler does not take one from a spinning worker for it.
+ * spread.c, which may move it off a CPU another awake worker holds. For up
+ * to 200 us after an outside fj_run caller was woken it yields from the
+ * first round, without counting those rounds (go.c [G2]): that caller needs
+ * a CPU, and the scheduler does not take one from a spinning worker for it.
  * help_until() is that loop with an exit condition: the main loop exits on
  * destroy, fj_wg_wait inside a task exits when the counter is released.
  *
@@ -300,11 +300,19 @@ static bool recheck(void *arg)
     return r->done(r->ctx) || work_visible(r->w);
 }
 
-/* Is an outside fj_run caller woken and waiting for a CPU (go.c [G2])? A
- * relaxed read of a hint: a stale answer costs one round's spin or yield. */
-static bool callers_waking(const fj_pool *p)
+/* Was an outside fj_run caller woken lately, and may it still wait for a
+ * CPU (go.c [G2])? A relaxed read of a hint: a stale answer costs one
+ * round's spin or yield. An expired deadline is cleared (a CAS, so a newer
+ * one stays), so that the clock is read only while one is pending. */
+static bool caller_waking(fj_pool *p)
 {
-    return (int32_t)fji_load_relaxed_32(&p->callers_waking) > 0;
+    uint64_t until = fji_load_relaxed_64(&p->caller_yield_until);
+    if (until == 0)
+        return false;
+    if (fji_now_ns() < until)
+        return true;
+    (void)fji_cas_seq_cst_64(&p->caller_yield_until, until, 0);
+    return false;
 }
 
 void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
@@ -327,7 +335,7 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
             fji_sleep_search_begin(s);
             searching = true;
         }
-        if (callers_waking(w->pool)) {
+        if (caller_waking(w->pool)) {
             sched_yield();              /* not a round: the caller's next */
             continue;                   /* call may come while we spin */
         }

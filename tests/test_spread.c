@@ -1,7 +1,8 @@
 /* test_spread.c - awake workers of an unpinned pool on distinct CPUs
- * (src/spread.c): which CPU a worker that finds its CPU taken moves to, that
- * a move leaves it unpinned (I1), and when a pool spreads at all. Where the
- * kernel puts threads is not asserted: only what forja decides and leaves. */
+ * (src/spread.c): when a worker's CPU counts as taken, where a move takes a
+ * thread and that it keeps the thread's own mask (I1), that affinity set on
+ * workers after create is kept, and which pools spread. Where the kernel
+ * puts threads is not asserted: only what forja decides and leaves. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
@@ -10,22 +11,36 @@
 #include <string.h>
 
 #include "forja.h"
-#include "os.h"                     /* src/: fji_os_move_to, fji_os_next_cpu */
+#include "os.h"                     /* src/: fji_os_move_off */
 #include "pool.h"                   /* src/: the workers' published CPUs */
 #include "spread.h"
 #include "support.h"
 #include "worker.h"
 
-static cpu_set_t process_mask(void)
+static cpu_set_t my_mask(void)
 {
     cpu_set_t m;
     CPU_ZERO(&m);
-    cr_assert_eq(sched_getaffinity(0, sizeof m, &m), 0);
+    cr_assert_eq(pthread_getaffinity_np(pthread_self(), sizeof m, &m), 0);
     return m;
 }
 
+/* The first two CPUs of this thread's mask; -1 where there are fewer. */
+static void two_cpus(int *a, int *b)
+{
+    cpu_set_t m = my_mask();
+    *a = *b = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &m)) {
+            if (*a < 0)
+                *a = c;
+            else if (*b < 0)
+                *b = c;
+        }
+}
+
 /* A pool object with n workers that publish cpus[i]; no threads. */
-struct fake { fj_pool pool; fji_worker w[64]; };
+struct fake { fj_pool pool; fji_worker w[4]; };
 
 static void fake_init(struct fake *f, unsigned n, const int *cpus)
 {
@@ -38,74 +53,83 @@ static void fake_init(struct fake *f, unsigned n, const int *cpus)
     }
 }
 
-Test(spread, a_worker_alone_on_its_cpu_stays)
+Test(spread, a_cpu_is_taken_only_by_another_awake_worker)
 {
-    int first = fji_os_next_cpu(-1);
-    cr_assert_geq(first, 0, "the process mask is unknown");
-    int cpus[3] = { first, FJI_CPU_PARKED, FJI_CPU_PARKED };
+    int cpus[3] = { 3, 3, FJI_CPU_PARKED };
     struct fake f;
     fake_init(&f, 3, cpus);
-    /* worker 0 on `first`; the others parked: no clash, parked ones ignored */
-    cr_assert_eq(fji_spread_target(&f.pool, &f.w[0], first), -1);
-    cr_assert_eq(fji_spread_target(&f.pool, &f.w[0], -1), -1, "unknown CPU: no move");
+    cr_assert(fji_spread_clash(&f.pool, &f.w[0], 3), "worker 1 is awake on 3");
+    cr_assert_not(fji_spread_clash(&f.pool, &f.w[0], 5), "nobody on 5");
+    f.w[1].cpu = FJI_CPU_PARKED;
+    cr_assert_not(fji_spread_clash(&f.pool, &f.w[0], 3), "its own CPU, the other parked");
+    cr_assert_not(fji_spread_clash(&f.pool, &f.w[2], FJI_CPU_PARKED),
+                  "an unknown CPU is never a clash");
 }
 
-Test(spread, a_worker_on_a_taken_cpu_moves_to_a_free_one)
+/* fji_os_move_off from a fresh thread, with taken() refusing the CPUs in
+ * refuse; the result and whether the thread's mask came back unchanged. */
+struct move { int me; cpu_set_t refuse; int to; int kept; };
+
+static bool refused(int cpu, void *ctx)
 {
-    int first = fji_os_next_cpu(-1), second = fji_os_next_cpu(first);
-    if (second < 0)
-        cr_skip_test("needs 2 CPUs");
-    int cpus[2] = { first, first };      /* both published the first CPU */
-    struct fake f;
-    fake_init(&f, 2, cpus);
-    int to = fji_spread_target(&f.pool, &f.w[1], first);
-    cr_assert_geq(to, 0);
-    cr_assert_neq(to, first);
-    cpu_set_t m = process_mask();
-    cr_assert(CPU_ISSET(to, &m), "CPU %d is not one of the process's", to);
+    return CPU_ISSET(cpu, &((struct move *)ctx)->refuse);
 }
-
-Test(spread, no_move_when_every_cpu_has_an_awake_worker)
-{
-    int cpus[64], n = 0;
-    for (int c = fji_os_next_cpu(-1); c >= 0 && n < 63; c = fji_os_next_cpu(c))
-        cpus[n++] = c;
-    if (n < 2 || fji_os_next_cpu(cpus[n - 1]) >= 0)
-        cr_skip_test("needs 2 to 63 CPUs");
-    cpus[n] = cpus[0];                   /* one more worker, on the first CPU */
-    struct fake f;
-    fake_init(&f, (unsigned)n + 1, cpus);
-    cr_assert_eq(fji_spread_target(&f.pool, &f.w[n], cpus[0]), -1);
-}
-
-/* I1: a move migrates the caller and leaves it with the process's mask. */
-struct move { int to; cpu_set_t want; };
 
 static void *mover(void *arg)
 {
     struct move *m = arg;
-    bool moved = fji_os_move_to(m->to);
-    cpu_set_t now;
-    CPU_ZERO(&now);
-    if (!moved || pthread_getaffinity_np(pthread_self(), sizeof now, &now) != 0 ||
-        !CPU_EQUAL(&now, &m->want))
-        return arg;                      /* failed */
+    cpu_set_t before = my_mask();
+    m->to = fji_os_move_off(m->me, refused, m);
+    cpu_set_t after = my_mask();
+    m->kept = CPU_EQUAL(&before, &after);
     return NULL;
 }
 
-Test(spread, a_move_leaves_the_thread_on_every_cpu_of_the_process)
+static struct move run_mover(int me, const cpu_set_t *refuse, const cpu_set_t *mask)
 {
-    int second = fji_os_next_cpu(fji_os_next_cpu(-1));
-    if (second < 0)
-        cr_skip_test("needs 2 CPUs");
-    struct move m = { second, process_mask() };     /* this thread's: the process's */
+    struct move m = { .me = me, .refuse = *refuse };
+    pthread_attr_t attr;
+    cr_assert_eq(pthread_attr_init(&attr), 0);
+    cr_assert_eq(pthread_attr_setaffinity_np(&attr, sizeof *mask, mask), 0);
     pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, mover, &m), 0);
-    void *r;
-    cr_assert_eq(pthread_join(t, &r), 0);
-    cr_assert_null(r, "move_to failed, or left a narrower mask");
-    cr_assert_not(fji_os_move_to(-1));
-    cr_assert_not(fji_os_move_to(CPU_SETSIZE));
+    cr_assert_eq(pthread_create(&t, &attr, mover, &m), 0);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    return m;
+}
+
+Test(spread, a_move_goes_to_a_free_cpu_of_the_mask_and_keeps_the_mask)
+{
+    int a, b;
+    two_cpus(&a, &b);
+    if (b < 0)
+        cr_skip_test("needs 2 CPUs");
+    cpu_set_t none, mask = my_mask();
+    CPU_ZERO(&none);
+    struct move m = run_mover(a, &none, &mask);
+    cr_assert_geq(m.to, 0);
+    cr_assert_neq(m.to, a, "moved onto the CPU it leaves");
+    cr_assert(CPU_ISSET(m.to, &mask), "CPU %d is outside the mask", m.to);
+    cr_assert(m.kept, "the thread was left with another mask");
+}
+
+Test(spread, no_move_when_every_other_cpu_of_the_mask_is_taken)
+{
+    int a, b;
+    two_cpus(&a, &b);
+    if (b < 0)
+        cr_skip_test("needs 2 CPUs");
+    cpu_set_t mask = my_mask(), all = mask, only_a;
+    struct move m = run_mover(a, &all, &mask);      /* every CPU refused */
+    cr_assert_eq(m.to, -1);
+    cr_assert(m.kept);
+    CPU_ZERO(&only_a);                              /* a mask of one CPU */
+    CPU_SET(a, &only_a);
+    cpu_set_t none;
+    CPU_ZERO(&none);
+    m = run_mover(a, &none, &only_a);
+    cr_assert_eq(m.to, -1, "moved out of its own mask");
+    cr_assert(m.kept, "a narrowed mask was widened");
 }
 
 Test(spread, only_unpinned_pools_with_a_worker_per_cpu_at_most_spread)
@@ -117,17 +141,14 @@ Test(spread, only_unpinned_pools_with_a_worker_per_cpu_at_most_spread)
     cr_assert_eq(fji_spread_wanted(false, 2), cpus >= 2);
 }
 
-/* After parks and wake-ups, every worker thread still has the process's
- * mask (I1), and a parked worker publishes no CPU. */
+/* Rounds of parking (2 ms idle) and waking (a fork-join tree and a few
+ * fj_go), so that workers return from sleeps and may clash. */
 static void nothing(void *arg) { (void)arg; }
 
-Test(spread, workers_of_a_busy_then_idle_pool_stay_unpinned, .timeout = 60)
+static void park_and_wake(fj_pool *p, int rounds)
 {
-    unsigned n = fji_os_cpu_count() >= 2 ? 2 : 1;
-    fj_pool *p = make_pool(n);
-    cpu_set_t want = process_mask();
-    for (int round = 0; round < 20; round++) {
-        struct timespec ts = { 0, 2000000 };        /* 2 ms: every worker parks */
+    for (int round = 0; round < rounds; round++) {
+        struct timespec ts = { 0, 2000000 };
         nanosleep(&ts, NULL);
         struct fib f = { 20, 0 };
         cr_assert_eq(fj_run(p, fib_task, &f), 0);
@@ -135,15 +156,55 @@ Test(spread, workers_of_a_busy_then_idle_pool_stay_unpinned, .timeout = 60)
         for (int i = 0; i < 8; i++)
             cr_assert_eq(fj_go(p, nothing, NULL), 0);
     }
+}
+
+static cpu_set_t worker_mask(fj_pool *p, unsigned i)
+{
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    cr_assert_eq(pthread_getaffinity_np(p->workers[i].thread, sizeof m, &m), 0);
+    return m;
+}
+
+Test(spread, workers_keep_their_mask_through_parks_and_wake_ups, .timeout = 60)
+{
+    unsigned n = fji_os_cpu_count() >= 2 ? 2 : 1;
+    fj_pool *p = make_pool(n);
+    cpu_set_t want = my_mask();
+    park_and_wake(p, 20);
     for (unsigned i = 0; i < p->size; i++) {
-        cpu_set_t now;
-        CPU_ZERO(&now);
-        cr_assert_eq(pthread_getaffinity_np(p->workers[i].thread, sizeof now, &now), 0);
-        cr_assert(CPU_EQUAL(&now, &want), "worker %u is left with a narrower mask", i);
+        cpu_set_t now = worker_mask(p, i);
+        cr_assert(CPU_EQUAL(&now, &want), "worker %u is left with another mask", i);
     }
     struct timespec ts = { 0, 50000000 };           /* 50 ms: all parked */
     nanosleep(&ts, NULL);
     for (unsigned i = 0; i < p->size; i++)
         cr_assert_eq(p->workers[i].cpu, FJI_CPU_PARKED, "worker %u", i);
+    cr_assert_eq(fj_pool_destroy(p), 0);
+}
+
+/* Found in review: a move restored the mask taken at load, so workers that
+ * the program narrowed to one CPU after create were spread out again. */
+Test(spread, affinity_set_on_workers_after_create_is_kept, .timeout = 60)
+{
+    int a, b;
+    two_cpus(&a, &b);
+    if (b < 0)
+        cr_skip_test("needs 2 CPUs");
+    fj_pool *p = make_pool(2);
+    while (!fji_sleep_quiet(&p->sleep, 2)) {        /* both started (and unpinned */
+        struct timespec ts = { 0, 1000000 };        /* themselves: worker.c), parked */
+        nanosleep(&ts, NULL);
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(a, &one);
+    for (unsigned i = 0; i < p->size; i++)
+        cr_assert_eq(pthread_setaffinity_np(p->workers[i].thread, sizeof one, &one), 0);
+    park_and_wake(p, 30);
+    for (unsigned i = 0; i < p->size; i++) {
+        cpu_set_t now = worker_mask(p, i);
+        cr_assert(CPU_EQUAL(&now, &one), "worker %u: its one-CPU mask was changed", i);
+    }
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
