@@ -182,7 +182,7 @@ static int two_overtakers(const void *unused)
     return 0;                           /* both returned: no abort */
 }
 
-Test(misuse, two_adds_past_zero_at_once_abort_and_never_wait_for_each_other, .timeout = 120)
+Test(misuse, two_adds_past_zero_at_once_abort_a_forked_child_never_waiting_for_each_other, .timeout = 120)
 {
     for (int r = 0; r < OVERTAKE_ROUNDS; r++) {
         char err[1024];
