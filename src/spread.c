@@ -27,11 +27,12 @@
  *      once: the wakee, if the kernel queued it on this CPU, runs now and
  *      moves (2.) instead of waiting for this worker's time slice, during
  *      which it could not even ask for work. Outside threads do not yield.
- * Measured on 2 CPUs (interleaved medians of 11 at 2 workers): triad 146.0
- * -> 142.5 ms (libgomp 141.4), sort 170.6 -> 165.4 ms (omp-llvm 165.9); the
+ * Measured on 2 CPUs (interleaved medians at 2 workers): triad 141.1 ->
+ * 138.7 ms and 141.8 -> 139.8, sort 161.2 -> 158.1 and 162.2 -> 159.7; the
  * second worker joined triad's first sweep 35-40 us after the first, on the
- * other CPU, in 6 of 6 runs. fib, skynet, spawn, pfor, reduce at 1 and 2
- * workers: within 1% or faster.
+ * other CPU, in 6 of 6 runs (15-20 ms first sweeps became 14.1-15.0). The
+ * other benchmarks at 1 and 2 workers: within 2%, as much as the 1-worker
+ * runs (where nothing changed) vary. Not yet measured beyond 2 CPUs.
  *
  * Invariants
  *   I1  A worker runs no task with the one-CPU mask: it lasts from one
@@ -83,7 +84,8 @@ static bool taken(int cpu, void *self)
 
 void fji_spread_started(struct fji_worker *w)
 {
-    publish(w, w->pool->sleep.spread ? fji_os_current_cpu() : FJI_CPU_PARKED);
+    if (w->pool->sleep.spread)                  /* else it stays PARKED (pool.c) */
+        publish(w, fji_os_current_cpu());
 }
 
 void fji_spread_parking(struct fji_worker *w)
