@@ -20,9 +20,10 @@
  * cores - spinning would keep the submitter off the CPU it needs to make the
  * work we are looking for), then parks (sleep.c); around the park it tells
  * spread.c, which may move it off a CPU another awake worker holds. For up
- * to 200 us after an outside fj_run caller was woken it yields from the
- * first round, without counting those rounds (go.c [G2]): that caller needs
- * a CPU, and the scheduler does not take one from a spinning worker for it.
+ * to 200 us after an outside fj_run caller was woken, its spin rounds yield
+ * instead of pausing (go.c [G2]): that caller needs a CPU, and the scheduler
+ * does not take one from a spinning worker for it. They still count, so the
+ * worker parks no later than it would have.
  * help_until() is that loop with an exit condition: the main loop exits on
  * destroy, fj_wg_wait inside a task exits when the counter is released.
  *
@@ -335,13 +336,12 @@ void fji_worker_help_until(fji_worker *w, bool (*done)(void *), void *ctx)
             fji_sleep_search_begin(s);
             searching = true;
         }
-        if (caller_waking(w->pool)) {
-            sched_yield();              /* not a round: the caller's next */
-            continue;                   /* call may come while we spin */
-        }
         if (++rounds < SPIN_ROUNDS) {
-            for (unsigned i = 0; i < rounds * 8; i++)
-                fji_cpu_relax();
+            if (caller_waking(w->pool))
+                sched_yield();          /* a woken fj_run caller needs a CPU */
+            else
+                for (unsigned i = 0; i < rounds * 8; i++)
+                    fji_cpu_relax();
             continue;
         }
         if (rounds < SPIN_ROUNDS + YIELD_ROUNDS) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "forja.h"
+#include "atomics.h"
 #include "os.h"                     /* src/: fji_os_move_off */
 #include "pool.h"                   /* src/: the workers' published CPUs */
 #include "spread.h"
@@ -111,6 +112,17 @@ Test(spread, a_move_goes_to_a_free_cpu_of_the_mask_and_keeps_the_mask)
     cr_assert_neq(m.to, a, "moved onto the CPU it leaves");
     cr_assert(CPU_ISSET(m.to, &mask), "CPU %d is outside the mask", m.to);
     cr_assert(m.kept, "the thread was left with another mask");
+    /* With 3 or more CPUs, from a mask of two of them: the move must give
+     * back that mask, not the process's (on 2 CPUs they are the same). */
+    cpu_set_t pair;
+    CPU_ZERO(&pair);
+    CPU_SET(a, &pair);
+    CPU_SET(b, &pair);
+    if (CPU_COUNT(&mask) >= 3) {
+        m = run_mover(a, &none, &pair);
+        cr_assert_eq(m.to, b);
+        cr_assert(m.kept, "a two-CPU mask was not given back");
+    }
 }
 
 Test(spread, no_move_when_every_other_cpu_of_the_mask_is_taken)
@@ -179,7 +191,8 @@ Test(spread, workers_keep_their_mask_through_parks_and_wake_ups, .timeout = 60)
     struct timespec ts = { 0, 50000000 };           /* 50 ms: all parked */
     nanosleep(&ts, NULL);
     for (unsigned i = 0; i < p->size; i++)
-        cr_assert_eq(p->workers[i].cpu, FJI_CPU_PARKED, "worker %u", i);
+        cr_assert_eq((int32_t)fji_load_relaxed_32((uint32_t *)&p->workers[i].cpu),
+                     FJI_CPU_PARKED, "worker %u", i);
     cr_assert_eq(fj_pool_destroy(p), 0);
 }
 
