@@ -20,12 +20,12 @@
  * towards parking: a version that did not count them kept the workers awake
  * for as long as calls came less than 200 us apart (1.97 CPU-seconds per
  * second for fj_run of 40 us tasks 50 us apart, against 0.80 now and 1.02
- * with no yielding, and the same 4.4-4.9 us from the root's end to the
- * caller's return; found in review). The caller itself never touches the pool once
- * it sees DONE: the pool may be gone by then (the default pool at exit).
- * A first version counted woken callers until each took itself off, which
- * wrote to a pool that exit had freed, and kept workers from parking for as
- * long as a woken caller was kept off the CPU (found in review).
+ * with no yielding, and the same 4.4-5.0 us from the root's end to the
+ * caller's return; found in review). The caller itself never touches the
+ * pool once it sees DONE: the pool may be gone by then (the default pool at
+ * exit). A first version counted woken callers until each took itself off,
+ * which wrote to a pool that exit had freed, and kept workers from parking
+ * for as long as a woken caller was kept off the CPU (found in review).
  *
  * Invariants
  *   I1  A call that returns 0 has queued exactly one record that will run
