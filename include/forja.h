@@ -53,12 +53,17 @@ typedef struct fj_config {
                              thread's own; unpinned workers get that mask) */
     size_t   stack_size;  /* worker thread stack; 0: 8 MiB */
     int      pin;         /* non-zero: pin worker i to the (i mod n)-th CPU of that
-                             mask; failing to pin is not an error.
-                             Helps short parallel phases where the kernel puts
-                             a woken worker on its waker's CPU (seen on 2-vCPU
-                             VMs: skynet 10^6 on 2 workers 8.0 -> 4.9 ms);
-                             hurts a busy outside submitter, which then always
-                             shares a worker's CPU */
+                             mask; failing to pin is not an error. Zero: the
+                             kernel places the workers, except that when the
+                             pool has 2 or more workers and no more than that
+                             mask has CPUs, a worker woken onto a CPU where
+                             another awake worker runs moves itself to a free
+                             CPU of its own affinity mask, which it keeps
+                             (some kernels queue a woken thread on its
+                             waker's CPU). Pinning then gains
+                             little (skynet 10^6 on 2 workers: 1.25 ms either
+                             way) and hurts a busy outside submitter, which
+                             always shares a worker's CPU */
 } fj_config;
 
 /* ------------------------------------------------------------------ pools */
