@@ -48,6 +48,7 @@
 #include "spread.h"
 
 #include <sched.h>
+#include <string.h>
 
 #include "atomics.h"
 #include "os.h"
@@ -76,10 +77,28 @@ bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, in
     return false;
 }
 
-static bool taken(int cpu, void *self)
+/* The CPUs the other awake workers published, gathered once per move (one
+ * pass over the workers), so that trying each CPU of the mask costs a bit
+ * test, not another pass: O(workers + CPUs), not their product. */
+#define USED_CPUS 1024                  /* glibc's CPU_SETSIZE: os.c tries no more */
+struct used { uint64_t bit[USED_CPUS / 64]; };
+
+static bool taken(int cpu, void *ctx)
 {
-    struct fji_worker *w = self;
-    return fji_spread_clash(w->pool, w, cpu);
+    const struct used *u = ctx;
+    return cpu >= 0 && cpu < USED_CPUS && (u->bit[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+static void gather(const struct fji_worker *self, struct used *u)
+{
+    const struct fj_pool *p = self->pool;
+    memset(u, 0, sizeof *u);
+    for (unsigned i = 0; i < p->size; i++) {
+        const struct fji_worker *v = &p->workers[i];
+        int32_t c = (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu);
+        if (v != self && c >= 0 && c < USED_CPUS)
+            u->bit[c / 64] |= (uint64_t)1 << (c % 64);
+    }
 }
 
 void fji_spread_started(struct fji_worker *w)
@@ -100,7 +119,9 @@ void fji_spread_returned(struct fji_worker *w, bool slept)
         return;
     int me = fji_os_current_cpu();              /* -1: unknown, never a clash */
     if (slept && fji_spread_clash(w->pool, w, me)) {
-        int to = fji_os_move_off(me, taken, w);
+        struct used u;
+        gather(w, &u);
+        int to = fji_os_move_off(me, taken, &u);
         if (to >= 0)
             me = to;
     }
