@@ -11,7 +11,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,32 @@
 #include <forja.h>
 
 #include "deque.h"                  /* src/: fji_hot_asked */
+
+/* Run fn(arg) on this thread and on one more at the same moment: both
+ * spin until the other has started, then call fn. Returns 0 once both
+ * calls returned; -1 if the second thread could not start (fn not run). */
+struct at_once { void (*fn)(void *); void *arg; atomic_int ready; };
+
+static void *at_once_side(void *p)
+{
+    struct at_once *a = p;
+    atomic_fetch_add(&a->ready, 1);
+    while (atomic_load(&a->ready) < 2)
+        ;
+    a->fn(a->arg);
+    return NULL;
+}
+
+__attribute__((unused)) static int on_two_threads_at_once(void (*fn)(void *), void *arg)
+{
+    struct at_once a = { fn, arg, 0 };
+    pthread_t t;
+    if (pthread_create(&t, NULL, at_once_side, &a) != 0)
+        return -1;
+    at_once_side(&a);
+    pthread_join(t, NULL);
+    return 0;
+}
 
 /* Call before fork() in a process whose pool has just started: gives every
  * worker 100 ms to finish starting and park. glibc's fork holds its malloc

@@ -145,7 +145,6 @@ Test(misuse, every_misuse_that_can_only_be_a_bug_aborts_a_forked_child_naming_it
 enum { OVERTAKE_K = 1000, OVERTAKE_ROUNDS = 200 };
 
 static fj_wg overtake_wg;
-static atomic_int overtake_ready;
 
 static void claim_one(void *p)
 {
@@ -153,14 +152,10 @@ static void claim_one(void *p)
     fj_wg_done(&overtake_wg);           /* U > 64: claims 64, keeps 63 in its shard */
 }
 
-static void *overtake(void *p)
+static void overtake(void *p)
 {
     (void)p;
-    atomic_fetch_add(&overtake_ready, 1);
-    while (atomic_load(&overtake_ready) < 2)
-        ;
     fj_wg_add(&overtake_wg, -OVERTAKE_K);
-    return NULL;
 }
 
 static int two_overtakers(const void *unused)
@@ -174,11 +169,8 @@ static int two_overtakers(const void *unused)
     fj_wg_add(&overtake_wg, OVERTAKE_K + 1);
     if (fj_run(p, claim_one, NULL) != 0)    /* the count is k, U is k - 63 */
         return 92;
-    pthread_t t;
-    if (pthread_create(&t, NULL, overtake, NULL) != 0)
+    if (on_two_threads_at_once(overtake, NULL) != 0)
         return 93;
-    overtake(NULL);
-    pthread_join(t, NULL);
     return 0;                           /* both returned: no abort */
 }
 

@@ -502,7 +502,6 @@ Test(wg, dones_a_worker_claimed_ahead_are_taken_by_other_threads, .timeout = 30)
 enum { HALF_K = 40 };
 
 static fj_wg halves_wg;
-static atomic_int halves_ready;
 
 static void claim_ahead(void *p)
 {
@@ -510,14 +509,10 @@ static void claim_ahead(void *p)
     fj_wg_done(&halves_wg);
 }
 
-static void *take_half(void *p)
+static void take_half(void *p)
 {
     (void)p;
-    atomic_fetch_add(&halves_ready, 1);
-    while (atomic_load(&halves_ready) < 2)
-        ;
     fj_wg_add(&halves_wg, -HALF_K);
-    return NULL;
 }
 
 Test(wg, two_adds_that_each_take_half_at_once_both_return, .timeout = 60)
@@ -526,11 +521,7 @@ Test(wg, two_adds_that_each_take_half_at_once_both_return, .timeout = 60)
     for (int r = 0; r < 500; r++) {
         fj_wg_add(&halves_wg, 2 * HALF_K + 1);
         cr_assert_eq(fj_run(p, claim_ahead, NULL), 0);     /* U is 2k - 63 = 17 */
-        atomic_store(&halves_ready, 0);
-        pthread_t t;
-        cr_assert_eq(pthread_create(&t, NULL, take_half, NULL), 0);
-        take_half(NULL);
-        pthread_join(t, NULL);
+        cr_assert_eq(on_two_threads_at_once(take_half, NULL), 0);
         fj_wg_wait(&halves_wg);
     }
     drop_pool(p);
