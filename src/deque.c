@@ -172,13 +172,12 @@ static void publish_to(fji_deque *d, uint32_t ns)
 void fji_deque_ask(fji_deque *d, bool insist)
 {
     fji_hot *w = &d->hot;
-    if (!fji_load_relaxed_32(&w->splitreq)                  /* [D6] */
-        && fji_cas_seq_cst_32(&w->splitreq, 0, 1)) {        /* [D6]: acquires the
+    bool won = !fji_load_relaxed_32(&w->splitreq)           /* [D6] */
+               && fji_cas_seq_cst_32(&w->splitreq, 0, 1);   /* [D6]: acquires the
                                                    owner's release clear */
-        /* won: lower limit below */
-    } else if (!insist || fji_hot_asked(w)) {
-        return;                                 /* asked, or on its way */
-    }                                           /* a lost CAS insists too */
+    if (!won && (!insist || fji_hot_asked(w)))
+        return;                                 /* asked, or on its way; a lost
+                                                   CAS that insists goes on */
     fji_store_relaxed_ptr((void **)&w->limit, w->slots);    /* [D6]: read by the
                                                    owner's spawns (fji_limit) */
 }

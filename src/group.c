@@ -27,9 +27,10 @@
  * and injected batches it took, and this wait may run them (forja.h
  * fj_sync; found in review: 160 of 320 outside tasks ran inside an
  * fj_sync). Fixing it would mean an fj_wg_wait inside a task that helps
- * only with its own deque, or deques that mark their owner's nesting. After SYNC_SPINS fruitless
- * polls it polls SYNC_YIELDS more times with sched_yield between them (on an
- * oversubscribed machine the thief may be waiting for this very CPU), then
+ * only with its own deque, or deques that mark their owner's nesting.
+ * After SYNC_SPINS fruitless polls it polls SYNC_YIELDS more times with
+ * sched_yield between them (on an oversubscribed machine the thief may be
+ * waiting for this very CPU), then
  * sleeps on the slot's state word until the thief marks it DONE (deque.c
  * [D5]; no timeout, no lost wake-up).
  *

@@ -26,11 +26,11 @@
  * the drain (it would wait for itself). After the drain, NULL from outside a
  * pool is ECANCELED: a handler that runs after ours (registered earlier, or
  * a C++ static destructor) used to create a second default pool that no
- * handler drained, and its tasks never ran (found in review). After fork(), the child has none of
- * the parent's worker threads: a pthread_atfork child handler forgets the
- * default pool (the child creates a fresh one on first use) and the calling
- * thread's worker identity; pools the parent created must not be used in the
- * child.
+ * handler drained, and its tasks never ran (found in review). After fork(),
+ * the child has none of the parent's worker threads: a pthread_atfork child
+ * handler forgets the default pool (the child creates a fresh one on first
+ * use) and the calling thread's worker identity; pools the parent created
+ * must not be used in the child.
  *
  * Debug builds (no NDEBUG) keep a registry of live pools, so destroying a
  * pool twice or using it after destroy returned aborts with a message
@@ -183,7 +183,8 @@ static void pool_free(fj_pool *p)
 /* Tell started workers to leave and join them (create's undo, destroy's end). */
 static void stop_workers(fj_pool *p, unsigned started)
 {
-    p->drained = p->size - started;     /* [P3]: threads never started are idle */
+    p->drained = p->size - started;     /* [P3]: threads never started are idle;
+                                           plain: the release below publishes it */
     fji_store_release_32(&p->exit_ok, 1);               /* [P1] */
     fji_sleep_wake_all(&p->sleep);
     for (unsigned i = 0; i < started; i++)

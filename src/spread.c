@@ -48,7 +48,6 @@
 #include "spread.h"
 
 #include <sched.h>
-#include <string.h>
 
 #include "atomics.h"
 #include "os.h"
@@ -71,7 +70,7 @@ bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, in
         return false;
     for (unsigned i = 0; i < p->size; i++) {
         const struct fji_worker *v = &p->workers[i];
-        if (v != self && (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu) == cpu)
+        if (v != self && (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu) == cpu)  /* I2 */
             return true;
     }
     return false;
@@ -80,24 +79,20 @@ bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, in
 /* The CPUs the other awake workers published, gathered once per move (one
  * pass over the workers), so that trying each CPU of the mask costs a bit
  * test, not another pass: O(workers + CPUs), not their product. */
-#define USED_CPUS 1024                  /* glibc's CPU_SETSIZE: os.c tries no more */
-struct used { uint64_t bit[USED_CPUS / 64]; };
-
-static bool taken(int cpu, void *ctx)
+static bool taken(int cpu, void *used)
 {
-    const struct used *u = ctx;
-    return cpu >= 0 && cpu < USED_CPUS && (u->bit[cpu / 64] >> (cpu % 64)) & 1;
+    return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, (cpu_set_t *)used);
 }
 
-static void gather(const struct fji_worker *self, struct used *u)
+static void gather(const struct fji_worker *self, cpu_set_t *used)
 {
     const struct fj_pool *p = self->pool;
-    memset(u, 0, sizeof *u);
+    CPU_ZERO(used);
     for (unsigned i = 0; i < p->size; i++) {
         const struct fji_worker *v = &p->workers[i];
-        int32_t c = (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu);
-        if (v != self && c >= 0 && c < USED_CPUS)
-            u->bit[c / 64] |= (uint64_t)1 << (c % 64);
+        int32_t c = (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu);  /* I2 */
+        if (v != self && c >= 0 && c < CPU_SETSIZE)
+            CPU_SET(c, used);
     }
 }
 
@@ -119,9 +114,9 @@ void fji_spread_returned(struct fji_worker *w, bool slept)
         return;
     int me = fji_os_current_cpu();              /* -1: unknown, never a clash */
     if (slept && fji_spread_clash(w->pool, w, me)) {
-        struct used u;
-        gather(w, &u);
-        int to = fji_os_move_off(me, taken, &u);
+        cpu_set_t used;
+        gather(w, &used);
+        int to = fji_os_move_off(me, taken, &used);
         if (to >= 0)
             me = to;
     }

@@ -271,6 +271,17 @@ static bool work_visible(fji_worker *w)
     return false;
 }
 
+/* Ask every other worker to publish some of its private slots (deque.c
+ * [D6]); insist: also past a request another thief won and has not yet
+ * lowered limit for. */
+static void ask_others(fji_worker *w, bool insist)
+{
+    fj_pool *p = w->pool;
+    for (unsigned i = 0; i < p->size; i++)
+        if (i != w->id)
+            fji_deque_ask(&p->workers[i].deque, insist);
+}
+
 struct recheck {
     fji_worker *w;
     bool (*done)(void *);
@@ -283,17 +294,6 @@ struct recheck {
  * request publishes with a CAS and then wakes a parked worker (sleep.c P2,
  * P3). The request is stored after the fence that follows the parked count,
  * so an owner that reads it also reads parked > 0 ([S3] in sleep.c). */
-/* Ask every other worker to publish some of its private slots (deque.c
- * [D6]); insist: also past a request another thief won and has not yet
- * lowered limit for. */
-static void ask_others(fji_worker *w, bool insist)
-{
-    fj_pool *p = w->pool;
-    for (unsigned i = 0; i < p->size; i++)
-        if (i != w->id)
-            fji_deque_ask(&p->workers[i].deque, insist);
-}
-
 static bool recheck(void *arg)
 {
     struct recheck *r = arg;
@@ -312,6 +312,7 @@ static bool caller_waking(fj_pool *p)
         return false;
     if (fji_now_ns() < until)
         return true;
+    /* seq-cst is the CAS atomics.h has; it orders nothing here ([G2]) */
     (void)fji_cas_seq_cst_64(&p->caller_yield_until, until, 0);
     return false;
 }
@@ -362,11 +363,6 @@ static bool exit_ok(void *pool)
     return fji_load_acquire_32(&((fj_pool *)pool)->exit_ok) != 0;  /* pool.c [P1] */
 }
 
-/* Destroy: no new submissions can appear (inject.c [J3]). Drain what is
- * left in our deque and the injection queues, helping the others, and leave
- * only when every worker is idle here and no work is visible (pool.c [P3]):
- * a task still running elsewhere may yet publish work that only another
- * worker may take (I5). */
 /* The drain's wait for the other workers: spin, yield, then sleep 10 us
  * doubling to 1.28 ms, so that a long task elsewhere does not cost a CPU
  * per waiting worker; its only price is up to 1.28 ms more for destroy. */
@@ -385,6 +381,11 @@ static void backoff(unsigned *rounds)
     }
 }
 
+/* Destroy: no new submissions can appear (inject.c [J3]). Drain what is
+ * left in our deque and the injection queues, helping the others, and leave
+ * only when every worker is idle here and no work is visible (pool.c [P3]):
+ * a task still running elsewhere may yet publish work that only another
+ * worker may take (I5). */
 static void drain(fji_worker *w)
 {
     fj_pool *p = w->pool;
