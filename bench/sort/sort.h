@@ -123,17 +123,44 @@ static inline void sort_serial_small(uint64_t *a, size_t n)
     }
 }
 
+/* One merge step from the front: the smaller head goes to dst[k]. Written
+ * with an int flag and two separate increments so that gcc, like clang,
+ * compiles it to compare, cmov and adc/sbb with no branch. */
+#define SORT_TAKE_FRONT(a, i, b, j, dst, k)                                 \
+    do {                                                                    \
+        uint64_t x_ = (a)[i], y_ = (b)[j];                                  \
+        int lt_ = y_ < x_;                                                  \
+        (dst)[(k)++] = lt_ ? y_ : x_;                                       \
+        (j) += lt_;                                                         \
+        (i) += !lt_;                                                        \
+    } while (0)
+
+/* Merges sorted a[0, na) and b[0, nb) into dst[0, na + nb) from both ends
+ * at once: each round puts the smallest remaining element at the front and
+ * the largest at the back. The two steps do not depend on each other, so
+ * the CPU overlaps their loads and compares; a one-ended merge waits on
+ * every compare before its next load. The rounds run while each input has
+ * at least two elements left, so the two ends never take the same element;
+ * a front-only merge finishes the rest. */
 static inline void sort_merge_serial(const uint64_t *a, size_t na,
                                      const uint64_t *b, size_t nb, uint64_t *dst)
 {
     size_t i = 0, j = 0, k = 0;
-    while (i < na && j < nb) {
-        uint64_t x = a[i], y = b[j];
-        size_t take_b = y < x;
-        dst[k++] = take_b ? y : x;
-        j += take_b;
-        i += 1 - take_b;
+    if (na > 0 && nb > 0) {
+        size_t ia = na - 1, jb = nb - 1, kd = na + nb - 1; /* back cursors */
+        while (i < ia && j < jb) {
+            SORT_TAKE_FRONT(a, i, b, j, dst, k);
+            uint64_t u = a[ia], v = b[jb];
+            int gt = u > v;
+            dst[kd--] = gt ? u : v;
+            ia -= gt;
+            jb -= !gt;
+        }
+        na = ia + 1;
+        nb = jb + 1;
     }
+    while (i < na && j < nb)
+        SORT_TAKE_FRONT(a, i, b, j, dst, k);
     while (i < na)
         dst[k++] = a[i++];
     while (j < nb)
