@@ -64,29 +64,11 @@ static void publish(struct fji_worker *w, int cpu)
     fji_store_relaxed_32((uint32_t *)&w->cpu, (uint32_t)cpu);      /* I2 */
 }
 
-bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, int cpu)
+/* The CPUs the other awake workers published, gathered in one pass over
+ * the workers, so that a clash test and trying each CPU of the mask in a
+ * move cost a bit test each: O(workers + CPUs), not their product. */
+static void gather(const struct fj_pool *p, const struct fji_worker *self, cpu_set_t *used)
 {
-    if (cpu < 0)
-        return false;
-    for (unsigned i = 0; i < p->size; i++) {
-        const struct fji_worker *v = &p->workers[i];
-        if (v != self && (int32_t)fji_load_relaxed_32((const uint32_t *)&v->cpu) == cpu)  /* I2 */
-            return true;
-    }
-    return false;
-}
-
-/* The CPUs the other awake workers published, gathered once per move (one
- * pass over the workers), so that trying each CPU of the mask costs a bit
- * test, not another pass: O(workers + CPUs), not their product. */
-static bool taken(int cpu, void *used)
-{
-    return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, (cpu_set_t *)used);
-}
-
-static void gather(const struct fji_worker *self, cpu_set_t *used)
-{
-    const struct fj_pool *p = self->pool;
     CPU_ZERO(used);
     for (unsigned i = 0; i < p->size; i++) {
         const struct fji_worker *v = &p->workers[i];
@@ -94,6 +76,18 @@ static void gather(const struct fji_worker *self, cpu_set_t *used)
         if (v != self && c >= 0 && c < CPU_SETSIZE)
             CPU_SET(c, used);
     }
+}
+
+static bool taken(int cpu, void *used)
+{
+    return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, (cpu_set_t *)used);
+}
+
+bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, int cpu)
+{
+    cpu_set_t used;
+    gather(p, self, &used);
+    return taken(cpu, &used);
 }
 
 void fji_spread_started(struct fji_worker *w)
@@ -113,12 +107,14 @@ void fji_spread_returned(struct fji_worker *w, bool slept)
     if (!w->pool->sleep.spread)
         return;
     int me = fji_os_current_cpu();              /* -1: unknown, never a clash */
-    if (slept && fji_spread_clash(w->pool, w, me)) {
+    if (slept) {
         cpu_set_t used;
-        gather(w, &used);
-        int to = fji_os_move_off(me, taken, &used);
-        if (to >= 0)
-            me = to;
+        gather(w->pool, w, &used);
+        if (taken(me, &used)) {
+            int to = fji_os_move_off(me, taken, &used);
+            if (to >= 0)
+                me = to;
+        }
     }
     publish(w, me);
 }

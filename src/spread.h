@@ -23,8 +23,8 @@ void fji_spread_returned(struct fji_worker *w, bool slept);
  * once, so that a wakee the kernel queued on this CPU runs now and moves. */
 void fji_spread_after_wake(void);
 
-/* Has an awake worker of p other than self published cpu? Reads the
- * published CPUs only (exposed for tests). */
+/* Has an awake worker of p other than self published cpu? The test
+ * fji_spread_returned makes, on the same gathered set (exposed for tests). */
 bool fji_spread_clash(const struct fj_pool *p, const struct fji_worker *self, int cpu);
 
 #endif
