@@ -2,8 +2,8 @@
  * and typed) and fib's closed form, a
  * count of this process's threads and a wait for it to settle, a pause
  * before fork(), running a child process (a function, or this binary again)
- * with its output collected, waits for a request for work or a flag, and,
- * for the Criterion suites, make_pool, drop_pool, expect_answered,
+ * with its output collected, waits for a request for work or a flag, a
+ * busy wait of a given time, and, for the Criterion suites, make_pool, drop_pool, expect_answered,
  * expect_abort and suite_main.
  * Header-only (static), so each test stays one self-contained program. */
 #ifndef FORJA_TEST_SUPPORT_H
@@ -19,12 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <forja.h>
 
 #include "deque.h"                  /* src/: fji_hot_asked */
+
+/* Keep this thread busy, without sleeping, for ns nanoseconds of
+ * CLOCK_MONOTONIC: a task that holds its worker (or a caller) that long. */
+__attribute__((unused)) static void spin_ns(long ns)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
+}
 
 /* Run fn(arg) on this thread and on one more at the same moment: both
  * spin until the other has started, then call fn. Returns 0 once both

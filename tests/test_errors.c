@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <time.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -263,21 +262,12 @@ Test(errors, default_pool_that_cannot_be_created_reports_enomem, .timeout = 30)
     cr_assert_eq(atomic_load(&ran_ok), 0);
 }
 
-/* forja.h: calls never set errno. A wait that sleeps meets EAGAIN or EINTR in
- * its futex system call (a word that changed, a signal) and must not leave
- * it behind: before the fix, 19 of 20000 outside fj_for calls and 4 of
- * 100000 fj_wg_wait calls returned with errno EAGAIN (a review's programs). */
 /* About the outside caller's spin (go.c RUN_SPINS, ~20 us) in all, so that
  * its futex wait often meets a word that just changed (EAGAIN). */
 static void errno_body(size_t lo, size_t hi, void *arg)
 {
     (void)arg;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    long want = (long)(hi - lo) * 300;          /* 64 iterations: ~19 us */
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-    while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < want);
+    spin_ns((long)(hi - lo) * 300);             /* 64 iterations: ~19 us */
 }
 
 static void errno_done(void *arg)
@@ -285,6 +275,10 @@ static void errno_done(void *arg)
     fj_wg_done(arg);
 }
 
+/* forja.h: calls never set errno. A wait that sleeps meets EAGAIN or EINTR in
+ * its futex system call (a word that changed, a signal) and must not leave
+ * it behind: before the fix, 19 of 20000 outside fj_for calls and 4 of
+ * 100000 fj_wg_wait calls returned with errno EAGAIN (a review's programs). */
 Test(errors, successful_calls_leave_errno_alone, .timeout = 60)
 {
     fj_pool *p = make_pool(2);

@@ -153,11 +153,7 @@ static atomic_long parent_ran;
 static void spin_task(void *p)
 {
     (void)p;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {                                /* keep a worker busy for ~2 ms */
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 2000000);
+    spin_ns(2000000);                   /* keep a worker busy for ~2 ms */
     atomic_fetch_add(&parent_ran, 1);
 }
 
