@@ -407,6 +407,8 @@ static void drain(fji_worker *w)
                 return;
             ask_others(w, false);   /* a task still running may spawn work for us */
             if (work_visible(w)) {
+                /* & ~done: a version bump past bit 62 wraps instead of
+                 * carrying into DONE */
                 if (fji_cas_seq_cst_64(&p->drained, s, (s - one + version) & ~done))
                     break;                          /* [P3]: busy, then take */
                 continue;                           /* re-read: DONE, or retry */
